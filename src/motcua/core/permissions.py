@@ -1,0 +1,90 @@
+"""The one permission helper: (user, action) → a filter over the unit subtree, evaluated in SQL.
+
+Every list in the system goes through `scope()`; single objects through `can()`. A role held at a
+unit reaches that unit and every unit below it (materialised path prefix).
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from motcua.core.domain.permissions import Action, roles_for
+from motcua.core.models import RoleAssignment, Unit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from motcua.core.models import User
+
+M = TypeVar("M", bound=Model)
+
+
+def _reach_paths(user: User | AnonymousUser, action: Action) -> list[str] | None:
+    """Path prefixes of the subtrees where `user` may do `action`; None means everywhere (superuser)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    cache: dict[Action, list[str]] = user.__dict__.setdefault("_motcua_reach", {})
+    if action not in cache:
+        paths = (
+            RoleAssignment.objects.filter(user_id=user.pk, role__in=[r.value for r in roles_for(action)])
+            .values_list("unit__path", flat=True)
+            .distinct()
+        )
+        cache[action] = sorted(set(paths))
+    return cache[action]
+
+
+def unit_filter(user: User | AnonymousUser, action: Action, prefix: str = "") -> Q:
+    """A Q over units (or over a relation to a unit, via `prefix` like "unit__") for `action`."""
+    paths = _reach_paths(user, action)
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
+    return reduce(or_, (Q(**{f"{prefix}path__startswith": p}) for p in paths))
+
+
+def units_for(user: User | AnonymousUser, action: Action) -> QuerySet[Unit]:
+    """The units where `user` may do `action`."""
+    return Unit.objects.filter(unit_filter(user, action))
+
+
+def scope(queryset: QuerySet[M], user: User | AnonymousUser, action: Action, unit_field: str = "unit") -> QuerySet[M]:
+    """Restrict `queryset` to rows whose `unit_field` lies in the user's reach for `action`."""
+    paths = _reach_paths(user, action)
+    if paths is None:
+        return queryset
+    if unit_field == "self":
+        return queryset.filter(unit_filter(user, action))
+    return queryset.filter(**{f"{unit_field}__in": units_for(user, action).values("pk")})
+
+
+def can(user: User | AnonymousUser, action: Action, unit: Unit | int | None) -> bool:
+    """May `user` do `action` at `unit`? One indexed query (cached per request for the reach)."""
+    if unit is None:
+        return False
+    paths = _reach_paths(user, action)
+    if paths is None:
+        return True
+    if not paths:
+        return False
+    unit_path = unit.path if isinstance(unit, Unit) else Unit.objects.filter(pk=unit).values_list("path", flat=True).first()
+    if unit_path is None:
+        return False
+    return any(unit_path.startswith(p) for p in paths)
+
+
+def has_any(user: User | AnonymousUser, action: Action) -> bool:
+    paths = _reach_paths(user, action)
+    return paths is None or bool(paths)
+
+
+def forget(user: Any) -> None:
+    """Drop the per-request cache (after role changes in the same request)."""
+    user.__dict__.pop("_motcua_reach", None)

@@ -1,0 +1,36 @@
+"""Readers of the shared kernel. Every list is scoped through `motcua.core.permissions.scope`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, QuerySet
+
+from motcua.core.domain.permissions import Action
+from motcua.core.models import Counter, RoleAssignment, Unit
+from motcua.core.permissions import scope, units_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from motcua.core.models import User
+
+
+def visible_units(user: User | AnonymousUser, action: Action = Action.UNIT_VIEW) -> QuerySet[Unit]:
+    return units_for(user, action).select_related("parent").annotate(counter_count=Count("counters"))
+
+
+def unit_by_code(user: User | AnonymousUser, code: str, action: Action = Action.UNIT_VIEW) -> Unit | None:
+    return visible_units(user, action).filter(code=code).first()
+
+
+def counters_of(user: User | AnonymousUser, unit: Unit) -> QuerySet[Counter]:
+    return scope(Counter.objects.filter(unit=unit), user, Action.UNIT_VIEW)
+
+
+def roles_of(user: User | AnonymousUser) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(user_id=user.pk).select_related("unit").order_by("unit__path", "role")
+
+
+def subtree(unit: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(path__startswith=unit.path)
