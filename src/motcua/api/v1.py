@@ -5,11 +5,17 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
+from motcua.api import problems
+from motcua.api.units import router as units_router
+
 api = NinjaAPI(
     title="MotCua API",
     version="1",
+    description="Public administration one-stop shop. Errors are application/problem+json with a stable `code`.",
     urls_namespace="api-v1",
     auth=SessionAuth(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+problems.install(api)
+api.add_router("", units_router)

@@ -74,7 +74,10 @@ def can(user: User | AnonymousUser, action: Action, unit: Unit | int | None) -> 
         return True
     if not paths:
         return False
-    unit_path = unit.path if isinstance(unit, Unit) else Unit.objects.filter(pk=unit).values_list("path", flat=True).first()
+    if isinstance(unit, Unit):
+        unit_path: str | None = unit.path
+    else:
+        unit_path = Unit.objects.filter(pk=unit).values_list("path", flat=True).first()
     if unit_path is None:
         return False
     return any(unit_path.startswith(p) for p in paths)

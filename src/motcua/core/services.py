@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from motcua.core.domain.permissions import Action, Role
-from motcua.core.models import RoleAssignment, Unit, User
+from motcua.core.models import Counter, RoleAssignment, Unit, User
 from motcua.core.permissions import can
 
 
@@ -47,11 +47,28 @@ def save_unit(unit: Unit, *, actor: User | None = None) -> Unit:
 def assign_role(*, actor: User | None, user: User, unit: Unit, role: Role) -> RoleAssignment:
     if actor is not None and not can(actor, Action.STAFF_MANAGE, unit):
         raise PermissionDenied(_("You cannot manage officers of this unit."))
-    if role == Role.PROVINCE_ADMIN and actor is not None and not actor.is_superuser:
-        if not RoleAssignment.objects.filter(user=actor, role=Role.PROVINCE_ADMIN).exists():
-            raise PermissionDenied(_("Only a province administrator can appoint another one."))
+    if (
+        role == Role.PROVINCE_ADMIN
+        and actor is not None
+        and not actor.is_superuser
+        and not RoleAssignment.objects.filter(user=actor, role=Role.PROVINCE_ADMIN).exists()
+    ):
+        raise PermissionDenied(_("Only a province administrator can appoint another one."))
     assignment, _created = RoleAssignment.objects.get_or_create(user=user, unit=unit, role=role.value)
     if not user.is_staff and role in (Role.UNIT_ADMIN, Role.PROVINCE_ADMIN):
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     return assignment
+
+
+@transaction.atomic
+def create_counter(*, actor: User | None, unit: Unit, number: int, name: str = "") -> Counter:
+    """Open a numbered counter at a unit's desk."""
+    if actor is not None and not can(actor, Action.UNIT_MANAGE, unit):
+        raise PermissionDenied(_("You cannot manage this unit."))
+    if Counter.objects.filter(unit=unit, number=number).exists():
+        raise ValidationError({"number": _("Counter %(number)s already exists at this unit.") % {"number": number}})
+    counter = Counter(unit=unit, number=number, name=name)
+    counter.full_clean()
+    counter.save()
+    return counter

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "motcua.backoffice",
     "motcua.portal",
     "motcua.api",
+    "ninja",  # serves its Swagger UI from our own static files (no CDN)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
