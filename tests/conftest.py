@@ -13,7 +13,9 @@ from motcua.core.services import assign_role, save_unit
 
 @pytest.fixture
 def make_unit() -> Callable[..., Unit]:
-    def _make(code: str, name: str = "", kind: str = Unit.Kind.COMMUNE, parent: Unit | None = None, **kw: object) -> Unit:
+    def _make(
+        code: str, name: str = "", kind: str = Unit.Kind.COMMUNE, parent: Unit | None = None, **kw: object
+    ) -> Unit:
         return save_unit(Unit(code=code, name=name or code, kind=kind, parent=parent, **kw))
 
     return _make

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -18,7 +19,7 @@ SATURDAY_MORNING = {
 }
 
 # code, name, kind, parent code, one-stop desk, counters, address, phone
-UNITS: list[tuple[str, str, str, str | None, bool, int, str, str]] = [
+UNITS: list[tuple[str, str, Any, str | None, bool, int, str, str]] = [
     ("000.00.00.H99", "UBND tỉnh Demo", Unit.Kind.PROVINCE, None, False, 0, "1 Đường Trần Hưng Đạo", "0226 3850 001"),
     ("000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh Demo", Unit.Kind.SERVICE_CENTRE, "000.00.00.H99",
      True, 6, "5 Đường Lê Lợi", "0226 3850 100"),

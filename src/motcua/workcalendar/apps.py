@@ -6,3 +6,8 @@ class WorkcalendarConfig(AppConfig):
     name = "motcua.workcalendar"
     label = "workcalendar"
     verbose_name = _("Working calendar")
+
+    def ready(self) -> None:
+        from motcua.workcalendar import signals
+
+        signals.connect()
