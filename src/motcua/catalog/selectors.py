@@ -1,0 +1,124 @@
+"""Readers of the catalogue: search, lookups, step templates, fee rules, export rows.
+
+The catalogue is public (citizens look procedures up), so these readers take no user; writers check
+`Action.CATALOG_MANAGE` in `motcua.catalog.services`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
+
+from motcua.catalog.domain.fees import FeeBasis, FeeKind, PageTier
+from motcua.catalog.domain.fees import FeeRule as FeeSpec
+from motcua.catalog.domain.limits import TimeLimit
+from motcua.catalog.domain.rows import DocumentRow, FeeRow, ProcedureRow, StepRow, UnitLinkRow, row_to_raw
+from motcua.catalog.domain.text import search_terms
+from motcua.catalog.models import FeeRule, Field, Procedure, ProcedureUnit, ProcessStep, UnitRoles
+from motcua.core.models import Unit
+
+MAX_PAGE_SIZE = 100
+
+
+def fields() -> QuerySet[Field]:
+    return Field.objects.order_by("name")
+
+
+def procedures(*, query: str = "", field_code: str = "", level: str = "", unit: Unit | None = None,
+               include_inactive: bool = False) -> QuerySet[Procedure]:
+    """Procedures matching a diacritic-insensitive query ("dang ky khai sinh" finds "Đăng ký khai sinh").
+
+    Every word of the query must start a word of the code, name or field (filtered in SQL on the
+    stored folded column). `unit`: only procedures that unit is competent for (directly or by kind).
+    """
+    qs = Procedure.objects.select_related("field")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    for term in search_terms(query):
+        qs = qs.filter(search_text__contains=f" {term}")
+    if field_code:
+        qs = qs.filter(field__code=field_code)
+    if level:
+        qs = qs.filter(levels__level=level)
+    if unit is not None:
+        links = ProcedureUnit.objects.filter(role=UnitRoles.COMPETENT).filter(Q(unit=unit) | Q(unit_kind=unit.kind))
+        qs = qs.filter(pk__in=links.values("procedure_id"))
+    return qs.order_by("code")
+
+
+def search_procedures(query: str = "", *, page: int = 1, per_page: int = 20, **filters: Any) -> Page:
+    """One page of `procedures(query, **filters)`; `per_page` is capped at 100."""
+    paginator = Paginator(procedures(query=query, **filters), max(1, min(per_page, MAX_PAGE_SIZE)))
+    return paginator.get_page(page)
+
+
+def procedure_by_code(code: str) -> Procedure | None:
+    return (
+        Procedure.objects.select_related("field")
+        .prefetch_related("levels", "documents", "fees", "unit_links__unit")
+        .filter(code=code).first()
+    )
+
+
+def step_template(procedure: Procedure, unit: Unit | None = None) -> list[ProcessStep]:
+    """The steps that apply at `unit`: the variant of the nearest unit on its path, else the template."""
+    steps = ProcessStep.objects.filter(procedure=procedure).select_related("unit")
+    if unit is not None:
+        codes = [c for c in unit.path.split("/") if c]
+        variants = list(steps.filter(unit__code__in=codes))
+        if variants:
+            deepest = max(variants, key=lambda s: s.unit.depth if s.unit else -1).unit_id
+            return [s for s in variants if s.unit_id == deepest]
+    return list(steps.filter(unit__isnull=True).order_by("order"))
+
+
+def fee_spec(fee: FeeRule) -> FeeSpec:
+    """The pure rule for `motcua.catalog.domain.compute_fee`."""
+    return FeeSpec(kind=FeeKind(fee.kind), amount=fee.amount, basis=FeeBasis(fee.basis),
+                   tiers=tuple(PageTier(int(a), int(b)) for a, b in fee.tiers or []),
+                   cap_per_copy=fee.cap_per_copy)
+
+
+def competent_units(procedure: Procedure) -> QuerySet[Unit]:
+    """Units that resolve `procedure`: listed ones and every active unit of a listed kind."""
+    links = procedure.unit_links.filter(role=UnitRoles.COMPETENT)
+    kinds = [k for k in links.values_list("unit_kind", flat=True) if k]
+    return Unit.objects.filter(Q(pk__in=links.values("unit_id")) | Q(kind__in=kinds), is_active=True)
+
+
+def _as_row(p: Procedure) -> ProcedureRow:
+    return ProcedureRow(
+        code=p.code, name=p.name, field_code=p.field.code, field_name=p.field.name,
+        levels=tuple(sorted(lv.level for lv in p.levels.all())), steps_text=p.steps_text,
+        submission_channels=tuple(p.submission_channels), target_subjects=p.target_subjects,
+        implementing_agency=p.implementing_agency, result=p.result, result_kind=p.result_kind,
+        legal_basis=p.legal_basis, legal_time_limit=p.legal_limit, internal_time_limit=p.internal_limit,
+        time_limit_note=p.time_limit_note, online_level=p.online_level, fee_note=p.fee_note,
+        is_demo_data=p.is_demo_data, demo_note=p.demo_note,
+        documents=tuple(DocumentRow(d.name, d.originals, d.copies, d.mandatory, d.template.name or "", d.note)
+                        for d in p.documents.all()),
+        fees=tuple(FeeRow(f.name, fee_spec(f), f.note) for f in p.fees.all()),
+        steps=tuple(StepRow(s.name, s.role, s.relative_unit, s.hours, s.unit.code if s.unit else "")
+                    for s in p.steps.all()),
+        units=tuple(UnitLinkRow(u.role, u.unit.code if u.unit else "", u.unit_kind) for u in p.unit_links.all()),
+    )
+
+
+def export_rows(*, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
+    """Every procedure as an import row (native JSON values), in code order; streams in chunks."""
+    qs = Procedure.objects.select_related("field").order_by("code").prefetch_related(
+        "levels", "documents", "fees",
+        Prefetch("steps", queryset=ProcessStep.objects.select_related("unit").order_by("unit__path", "order")),
+        Prefetch("unit_links", queryset=ProcedureUnit.objects.select_related("unit").order_by(
+            "role", "unit_kind", "unit__path")),
+    )
+    for procedure in qs.iterator(chunk_size=chunk_size):
+        yield row_to_raw(_as_row(procedure))
+
+
+def limit_of(procedure: Procedure) -> TimeLimit:
+    """The limit a dossier of `procedure` gets (internal when the province set one, else legal)."""
+    return procedure.effective_limit
