@@ -96,7 +96,10 @@ def load_demo_province() -> DemoResult:
     from motcua.catalog.demo import seed_demo_catalogue
     from motcua.workcalendar.services import seed_national_holidays
 
-    holidays = seed_national_holidays()
+    from motcua.workcalendar.models import Holiday
+
+    seed_national_holidays()
+    holidays = Holiday.objects.count()
     procedures = seed_demo_catalogue(
         province=units["000.00.00.H99"],
         centre=units["000.00.01.H99"],
