@@ -94,9 +94,8 @@ def load_demo_province() -> DemoResult:
         User.objects.create_superuser("admin", "admin@example.org", DEMO_PASSWORD, full_name="Quản trị hệ thống")
 
     from motcua.catalog.demo import seed_demo_catalogue
-    from motcua.workcalendar.services import seed_national_holidays
-
     from motcua.workcalendar.models import Holiday
+    from motcua.workcalendar.services import seed_national_holidays
 
     seed_national_holidays()
     holidays = Holiday.objects.count()
