@@ -12,7 +12,7 @@ echo "==> import-linter";   $B/lint-imports
 echo "==> migrations are up to date"; $B/motcua makemigrations --check --dry-run >/dev/null
 
 echo "==> pytest on SQLite (unit, integration, browser)"
-$B/pytest tests
+$B/pytest tests -m "not postgres_only"
 
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/motcua}
 if $B/python - "$PG_URL" <<'PY'

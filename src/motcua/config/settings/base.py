@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "motcua.core",
     "motcua.workcalendar",
     "motcua.catalog",
+    "motcua.dossiers",
     "motcua.backoffice",
     "motcua.portal",
     "motcua.api",
@@ -42,7 +43,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+# Side effects (notifications, national-portal sync, PDF rendering) run as tasks, enqueued after commit.
+# The database backend needs no broker and runs workers on many machines: `motcua db_worker --no-reload`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
