@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI
-from ninja.security import SessionAuth
 
 from motcua.api import problems
+from motcua.api.auth import AUTH
 from motcua.api.units import router as units_router
 
 api = NinjaAPI(
@@ -13,7 +13,7 @@ api = NinjaAPI(
     version="1",
     description="Public administration one-stop shop. Errors are application/problem+json with a stable `code`.",
     urls_namespace="api-v1",
-    auth=SessionAuth(),
+    auth=AUTH,
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

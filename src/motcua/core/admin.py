@@ -14,9 +14,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.domain.permissions import Action, Role
-from motcua.core.models import Counter, RoleAssignment, Unit, User
+from motcua.core.models import ApiToken, Counter, RoleAssignment, Unit, User
 from motcua.core.permissions import can, has_any, scope, units_for
 from motcua.core.services import save_unit
+from motcua.core.tokens import revoke_token
 
 
 class UnitScopedAdminMixin:
@@ -184,3 +185,33 @@ class UserAdmin(DjangoUserAdmin):
 
 admin.site.unregister(User) if admin.site.is_registered(User) else None
 admin.site.register(User, UserAdmin)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `motcua token issue` (the secret is shown once); here they are listed and revoked."""
+
+    list_display = ("name", "prefix", "user", "created_at", "expires_at", "revoked_at", "last_used_at")
+    readonly_fields = ("name", "user", "prefix", "units", "actions", "created_at", "expires_at", "revoked_at",
+                       "last_used_at")
+    actions = ["revoke"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset:
+            revoke_token(actor=request.user, token=token)

@@ -139,3 +139,30 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} @ {self.unit.code}"
+
+
+class ApiToken(models.Model):
+    """A system's credential for the REST API, scoped to units (and their subtrees) and to actions.
+
+    Only the SHA-256 of the secret is stored; the secret is shown once, when issued.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    user = models.ForeignKey(User, verbose_name=_("acts as"), on_delete=models.CASCADE, related_name="api_tokens")
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    units = models.ManyToManyField(Unit, verbose_name=_("limited to units"), blank=True, related_name="+",
+                                   help_text=_("Empty: every unit the user may act on."))
+    actions = models.JSONField(_("limited to actions"), default=list, blank=True,
+                               help_text=_("Empty: every action the user may do."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

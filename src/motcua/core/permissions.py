@@ -27,8 +27,11 @@ def _reach_paths(user: User | AnonymousUser, action: Action) -> list[str] | None
     """Path prefixes of the subtrees where `user` may do `action`; None means everywhere (superuser)."""
     if not user.is_authenticated or not user.is_active:
         return []
-    if user.is_superuser:
+    if user.is_superuser and "_motcua_token_scope" not in user.__dict__:
         return None
+    if user.is_superuser:
+        roots = list(Unit.objects.filter(parent__isnull=True).values_list("path", flat=True))
+        return _narrow(sorted(roots), user, action)
     cache: dict[Action, list[str]] = user.__dict__.setdefault("_motcua_reach", {})
     if action not in cache:
         paths = (
@@ -36,8 +39,28 @@ def _reach_paths(user: User | AnonymousUser, action: Action) -> list[str] | None
             .values_list("unit__path", flat=True)
             .distinct()
         )
-        cache[action] = sorted(set(paths))
+        cache[action] = _narrow(sorted(set(paths)), user, action)
     return cache[action]
+
+
+def _narrow(paths: list[str], user: Any, action: Action) -> list[str]:
+    """Intersect the role reach with an API token's scope (units' subtrees, actions), if any."""
+    scope_ = user.__dict__.get("_motcua_token_scope")
+    if scope_ is None:
+        return paths
+    token_paths, token_actions = scope_
+    if token_actions and action.value not in token_actions:
+        return []
+    if not token_paths:
+        return paths
+    narrowed = set()
+    for p in paths:
+        for q in token_paths:
+            if q.startswith(p):
+                narrowed.add(q)
+            elif p.startswith(q):
+                narrowed.add(p)
+    return sorted(narrowed)
 
 
 def unit_filter(user: User | AnonymousUser, action: Action, prefix: str = "") -> Q:
