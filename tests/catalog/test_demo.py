@@ -6,9 +6,10 @@ import pytest
 
 from motcua.catalog import selectors
 from motcua.catalog.demo import seed_demo_catalogue
-from motcua.catalog.domain import LimitKind, TimeLimit, compute_fee, step_share_problems
+from motcua.catalog.domain import compute_fee, step_share_problems
 from motcua.catalog.models import FeeRule, Procedure, ProcessStep
 from motcua.core.models import Unit
+from motcua.workcalendar.domain import Limit, LimitKind
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +39,13 @@ def test_certified_copy_fee(demo_catalogue: dict[str, Unit]) -> None:
         assert compute_fee(rule, pages=pages) == expected
     assert compute_fee(rule, pages=3, copies=2) == 10_000
     same_day = Procedure.objects.get(code="2.000815")
-    assert same_day.legal_limit == TimeLimit(LimitKind.SAME_DAY, 1)
+    assert same_day.legal_limit == Limit(LimitKind.SAME_DAY)
     assert not same_day.is_demo_data
 
 
 def test_disability_certification_is_25_working_days_and_free(demo_catalogue: dict[str, Unit]) -> None:
     procedure = Procedure.objects.get(code="1.001699")
-    assert procedure.legal_limit == TimeLimit(LimitKind.WORKING_DAYS, 25)
+    assert procedure.legal_limit == Limit(LimitKind.WORKING_DAYS, 25)
     fees = [selectors.fee_spec(f) for f in procedure.fees.all()]
     assert fees and all(compute_fee(f, pages=5, copies=2, cases=2) == 0 for f in fees)
     assert not procedure.is_demo_data
@@ -57,7 +58,7 @@ def test_other_parsed_fees_and_demo_flags(demo_catalogue: dict[str, Unit]) -> No
     assert compute_fee(extract, copies=2) == 16_000
     unconfirmed = Procedure.objects.get(code="1.004222")
     assert unconfirmed.is_demo_data and "kiểm tra" in unconfirmed.demo_note
-    assert unconfirmed.legal_limit == TimeLimit(LimitKind.WORKING_DAYS, 7)
+    assert unconfirmed.legal_limit == Limit(LimitKind.WORKING_DAYS, 7)
     assert Procedure.objects.get(code="1.013225").legal_limit_kind == LimitKind.CALENDAR_DAYS
 
 

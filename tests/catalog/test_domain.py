@@ -12,21 +12,20 @@ from motcua.catalog.domain import (
     FeeBasis,
     FeeKind,
     FeeRule,
-    LimitKind,
     PageTier,
-    TimeLimit,
     compute_fee,
     default_step_plan,
     exceeds,
     fold,
     parse_fee_text,
-    parse_limit,
-    parse_time_limit,
+    parse_limit_or_text,
+    parse_limit_text,
     search_text,
     step_budget,
     step_share_problems,
 )
 from motcua.catalog.domain.rows import COLUMNS, parse_row, row_to_raw
+from motcua.workcalendar.domain import Limit, LimitKind, parse_limit
 
 CERTIFIED_COPY = FeeRule(FeeKind.TIERED_PAGE, basis=FeeBasis.COPY,
                          tiers=(PageTier(1, 2000), PageTier(3, 1000)), cap_per_copy=200_000)
@@ -108,54 +107,60 @@ WD, WH, D, SAME = LimitKind.WORKING_DAYS, LimitKind.WORKING_HOURS, LimitKind.CAL
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("03 ngày làm việc", TimeLimit(WD, 3)),
-    ("25 ngày làm việc", TimeLimit(WD, 25)),
-    ("[K] Luật Cư trú: 03 ngày làm việc", TimeLimit(WD, 3)),
-    ("— ([K] NĐ 123/2015: 05 ngày làm việc)", TimeLimit(WD, 5)),
-    ("Ngay trong ngày; nhận sau 15h → ngày làm việc tiếp theo", TimeLimit(SAME, 1)),
-    ("Trong ngày; sau 15h → ngày làm việc tiếp theo; +≤02 ngày làm việc if complex", TimeLimit(SAME, 1)),
-    ("Trong ngày làm việc (≤03 ngày if justified)", TimeLimit(SAME, 1)),
-    ("05 ngày làm việc (HCM) / 02 ngày (older Hà Nam text)", TimeLimit(WD, 5)),
-    ("[K] Luật Xây dựng: 15 ngày for nhà ở riêng lẻ", TimeLimit(D, 15)),
-    ("08 giờ làm việc", TimeLimit(WH, 8)),
+    ("03 ngày làm việc", Limit(WD, 3)),
+    ("25 ngày làm việc", Limit(WD, 25)),
+    ("[K] Luật Cư trú: 03 ngày làm việc", Limit(WD, 3)),
+    ("— ([K] NĐ 123/2015: 05 ngày làm việc)", Limit(WD, 5)),
+    ("Ngay trong ngày; nhận sau 15h → ngày làm việc tiếp theo", Limit(SAME)),
+    ("Trong ngày; sau 15h → ngày làm việc tiếp theo; +≤02 ngày làm việc if complex", Limit(SAME)),
+    ("Trong ngày làm việc (≤03 ngày if justified)", Limit(SAME)),
+    ("05 ngày làm việc (HCM) / 02 ngày (older Hà Nam text)", Limit(WD, 5)),
+    ("[K] Luật Xây dựng: 15 ngày for nhà ở riêng lẻ", Limit(D, 15)),
+    ("08 giờ làm việc", Limit(WH, 8)),
     ("—", None),
     ("", None),
     ("HĐND tỉnh quy định", None),
 ])
-def test_parse_time_limit(text: str, expected: TimeLimit | None) -> None:
-    assert parse_time_limit(text) == expected
+def test_parse_limit_text(text: str, expected: Limit | None) -> None:
+    assert parse_limit_text(text) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("25wd", TimeLimit(WD, 25)), ("8WH", TimeLimit(WH, 8)), ("15d", TimeLimit(D, 15)),
-    ("sameday", TimeLimit(SAME, 1)), ("3 ngày làm việc", TimeLimit(WD, 3)), ("0wd", None), ("abc", None),
+    ("25wd", Limit(WD, 25)), ("8WH", Limit(WH, 8)), ("15d", Limit(D, 15)),
+    ("sameday", Limit(SAME)), (" SameDay ", Limit(SAME)), ("25 wd", Limit(WD, 25)),
+    ("3 ngày làm việc", Limit(WD, 3)), ("0wd", None), ("0 ngày làm việc", None), ("abc", None),
 ])
-def test_parse_limit_code_or_text(text: str, expected: TimeLimit | None) -> None:
-    assert parse_limit(text) == expected
+def test_parse_limit_code_or_text(text: str, expected: Limit | None) -> None:
+    assert parse_limit_or_text(text) == expected
 
 
 @given(st.sampled_from([WD, WH, D]), st.integers(1, 999))
 def test_limit_code_round_trips(kind: LimitKind, amount: int) -> None:
-    limit = TimeLimit(kind, amount)
-    assert parse_limit(str(limit)) == limit
+    limit = Limit(kind, amount)
+    assert parse_limit_or_text(str(limit)) == limit == parse_limit(str(limit))
+
+
+def test_same_day_is_the_calendars_limit_without_amount() -> None:
+    assert parse_limit_or_text("sameday") == parse_limit("sameday") == Limit(LimitKind.SAME_DAY, 0)
+    assert parse_limit_text("Trong ngày") == Limit(LimitKind.SAME_DAY, 0)
 
 
 @pytest.mark.parametrize(("limit", "hours", "ok"), [
-    (TimeLimit(WD, 3), [4, 12, 8], True),
-    (TimeLimit(WD, 3), [4, 12, 7], False),
-    (TimeLimit(WD, 3), [4, 12, 9], False),
-    (TimeLimit(WH, 6), [2, 4], True),
-    (TimeLimit(WH, 6), [2, 3], False),
-    (TimeLimit(SAME, 1), [1, 3, 2, 1, 1], True),
-    (TimeLimit(SAME, 1), [1, 2], True),
-    (TimeLimit(SAME, 1), [4, 5], False),
-    (TimeLimit(D, 15), [8] * 10, True),  # 15 calendar days hold at least 10 working days
-    (TimeLimit(D, 15), [8] * 10 + [1], False),
-    (TimeLimit(D, 1), [8], True),
-    (TimeLimit(WD, 1), [0, 8], False),
-    (TimeLimit(WD, 1), [], True),
+    (Limit(WD, 3), [4, 12, 8], True),
+    (Limit(WD, 3), [4, 12, 7], False),
+    (Limit(WD, 3), [4, 12, 9], False),
+    (Limit(WH, 6), [2, 4], True),
+    (Limit(WH, 6), [2, 3], False),
+    (Limit(SAME), [1, 3, 2, 1, 1], True),
+    (Limit(SAME), [1, 2], True),
+    (Limit(SAME), [4, 5], False),
+    (Limit(D, 15), [8] * 10, True),  # 15 calendar days hold at least 10 working days
+    (Limit(D, 15), [8] * 10 + [1], False),
+    (Limit(D, 1), [8], True),
+    (Limit(WD, 1), [0, 8], False),
+    (Limit(WD, 1), [], True),
 ])
-def test_step_shares(limit: TimeLimit, hours: list[int], ok: bool) -> None:
+def test_step_shares(limit: Limit, hours: list[int], ok: bool) -> None:
     assert (step_share_problems(limit, hours) == []) is ok
 
 
@@ -167,24 +172,31 @@ def test_default_step_plan_adds_up(total: int) -> None:
 
 
 @pytest.mark.parametrize(("internal", "legal", "longer"), [
-    (TimeLimit(WD, 3), TimeLimit(WD, 5), False),
-    (TimeLimit(WD, 6), TimeLimit(WD, 5), True),
-    (TimeLimit(WH, 40), TimeLimit(WD, 5), False),
-    (TimeLimit(WH, 41), TimeLimit(WD, 5), True),
-    (TimeLimit(SAME, 1), TimeLimit(WD, 1), False),
-    (TimeLimit(WD, 2), TimeLimit(SAME, 1), True),
-    (TimeLimit(D, 10), TimeLimit(D, 15), False),
-    (TimeLimit(D, 10), TimeLimit(WD, 15), True),
-    (TimeLimit(WD, 10), TimeLimit(D, 15), False),
-    (TimeLimit(WD, 11), TimeLimit(D, 15), True),
+    (Limit(WD, 3), Limit(WD, 5), False),
+    (Limit(WD, 6), Limit(WD, 5), True),
+    (Limit(WH, 40), Limit(WD, 5), False),
+    (Limit(WH, 41), Limit(WD, 5), True),
+    (Limit(SAME), Limit(WD, 1), False),
+    (Limit(WD, 2), Limit(SAME), True),
+    (Limit(D, 10), Limit(D, 15), False),
+    (Limit(D, 10), Limit(WD, 15), True),
+    (Limit(WD, 10), Limit(D, 15), False),
+    (Limit(WD, 11), Limit(D, 15), True),
 ])
-def test_internal_limit_not_longer(internal: TimeLimit, legal: TimeLimit, longer: bool) -> None:
+def test_internal_limit_not_longer(internal: Limit, legal: Limit, longer: bool) -> None:
     assert exceeds(internal, legal) is longer
 
 
 def test_step_budget() -> None:
-    assert step_budget(TimeLimit(WD, 25)).hours == 200
-    assert step_budget(TimeLimit(SAME, 1)).exact is False
+    assert step_budget(Limit(WD, 25)).hours == 200
+    assert step_budget(Limit(SAME)).exact is False
+
+
+@given(st.sampled_from([WD, WH]), st.integers(0, 999))
+def test_step_budget_of_working_kinds_is_the_calendars_working_time(kind: LimitKind, amount: int) -> None:
+    limit = Limit(kind, amount)
+    assert step_budget(limit).exact is True
+    assert step_budget(limit).hours * 3600 == limit.working_seconds
 
 
 @pytest.mark.parametrize(("text", "folded"), [
@@ -221,7 +233,7 @@ def test_good_row_parses_and_round_trips() -> None:
     row, problems = parse_row(good_row(), unit_codes=set(), unit_kinds={"commune"})
     assert problems == []
     assert row is not None
-    assert row.legal_time_limit == TimeLimit(SAME, 1)
+    assert row.legal_time_limit == Limit(SAME)
     raw = row_to_raw(row)
     assert set(raw) == set(COLUMNS)
     again, problems = parse_row(raw, unit_codes=set(), unit_kinds={"commune"})

@@ -23,10 +23,11 @@ from django.db import transaction
 
 from motcua.catalog import services
 from motcua.catalog.domain.fees import FeeKind, parse_fee_text
-from motcua.catalog.domain.limits import LimitKind, TimeLimit, parse_time_limit, step_budget
+from motcua.catalog.domain.limits import parse_limit_text, step_budget
 from motcua.catalog.domain.steps import default_step_plan
 from motcua.catalog.domain.text import fold
 from motcua.core.models import Unit
+from motcua.workcalendar.domain import Limit, LimitKind
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "procedures.csv"
 
@@ -47,24 +48,24 @@ FIELDS: dict[str, tuple[str, str]] = {
 }
 
 # Field code → (default limit when not confirmed, legal basis, department name keywords).
-FIELD_DEFAULTS: dict[str, tuple[TimeLimit, str, tuple[str, ...]]] = {
-    "ho-tich": (TimeLimit(LimitKind.WORKING_DAYS, 3), "Luật Hộ tịch 2014; Nghị định 123/2015/NĐ-CP",
+FIELD_DEFAULTS: dict[str, tuple[Limit, str, tuple[str, ...]]] = {
+    "ho-tich": (Limit(LimitKind.WORKING_DAYS, 3), "Luật Hộ tịch 2014; Nghị định 123/2015/NĐ-CP",
                 ("tu phap",)),
-    "chung-thuc": (TimeLimit(LimitKind.SAME_DAY, 1), "Nghị định 23/2015/NĐ-CP về chứng thực", ("tu phap",)),
-    "bao-tro-xa-hoi": (TimeLimit(LimitKind.WORKING_DAYS, 15), "Luật Người khuyết tật 2010; Nghị định 20/2021/NĐ-CP",
+    "chung-thuc": (Limit(LimitKind.SAME_DAY), "Nghị định 23/2015/NĐ-CP về chứng thực", ("tu phap",)),
+    "bao-tro-xa-hoi": (Limit(LimitKind.WORKING_DAYS, 15), "Luật Người khuyết tật 2010; Nghị định 20/2021/NĐ-CP",
                        ("y te", "noi vu", "lao dong")),
-    "giam-ngheo": (TimeLimit(LimitKind.WORKING_DAYS, 15), "Nghị định 07/2021/NĐ-CP về chuẩn nghèo",
+    "giam-ngheo": (Limit(LimitKind.WORKING_DAYS, 15), "Nghị định 07/2021/NĐ-CP về chuẩn nghèo",
                    ("noi vu", "lao dong", "y te")),
-    "nguoi-co-cong": (TimeLimit(LimitKind.WORKING_DAYS, 12), "Pháp lệnh Ưu đãi người có công với cách mạng 2020",
+    "nguoi-co-cong": (Limit(LimitKind.WORKING_DAYS, 12), "Pháp lệnh Ưu đãi người có công với cách mạng 2020",
                       ("noi vu", "lao dong")),
-    "cu-tru": (TimeLimit(LimitKind.WORKING_DAYS, 3), "Luật Cư trú 2020; Nghị định 62/2021/NĐ-CP", ("cong an",)),
-    "ho-kinh-doanh": (TimeLimit(LimitKind.WORKING_DAYS, 3), "Quy định về đăng ký hộ kinh doanh",
+    "cu-tru": (Limit(LimitKind.WORKING_DAYS, 3), "Luật Cư trú 2020; Nghị định 62/2021/NĐ-CP", ("cong an",)),
+    "ho-kinh-doanh": (Limit(LimitKind.WORKING_DAYS, 3), "Quy định về đăng ký hộ kinh doanh",
                       ("tai chinh", "ke hoach")),
-    "xay-dung": (TimeLimit(LimitKind.WORKING_DAYS, 10), "Luật Xây dựng 2014 (sửa đổi, bổ sung 2020)",
+    "xay-dung": (Limit(LimitKind.WORKING_DAYS, 10), "Luật Xây dựng 2014 (sửa đổi, bổ sung 2020)",
                  ("xay dung",)),
-    "dat-dai": (TimeLimit(LimitKind.WORKING_DAYS, 20), "Luật Đất đai 2024", ("nong nghiep", "moi truong",
+    "dat-dai": (Limit(LimitKind.WORKING_DAYS, 20), "Luật Đất đai 2024", ("nong nghiep", "moi truong",
                                                                              "tai nguyen")),
-    "bien-phap-bao-dam": (TimeLimit(LimitKind.SAME_DAY, 1), "Nghị định 99/2022/NĐ-CP về đăng ký biện pháp bảo đảm",
+    "bien-phap-bao-dam": (Limit(LimitKind.SAME_DAY), "Nghị định 99/2022/NĐ-CP về đăng ký biện pháp bảo đảm",
                           ("nong nghiep", "moi truong", "tai nguyen")),
 }
 
@@ -130,7 +131,7 @@ def _documents(field_code: str, name: str) -> list[dict[str, Any]]:
     return [form, identity, *([extra[field_code]] if field_code in extra else [])]
 
 
-def _steps(limit: TimeLimit, commune: bool) -> list[dict[str, Any]]:
+def _steps(limit: Limit, commune: bool) -> list[dict[str, Any]]:
     steps = []
     for key, hours in default_step_plan(step_budget(limit).hours):
         name, role, relative = STEP_NAMES[key]
@@ -147,10 +148,10 @@ def demo_rows(*, province: Unit, centre: Unit, departments: list[Unit]) -> list[
     for src in source:
         field_code, field_name = _field(src["field"])
         default_limit, legal_basis, _keywords = FIELD_DEFAULTS.get(
-            field_code, (TimeLimit(LimitKind.WORKING_DAYS, 5), "", ()))
+            field_code, (Limit(LimitKind.WORKING_DAYS, 5), "", ()))
         levels, level_note = _levels(src["level"], field_code)
         limit_text = src["time_limit"].strip()
-        parsed = parse_time_limit(limit_text)
+        parsed = parse_limit_text(limit_text)
         confirmed = src["time_limit_confirmed"].strip().lower() == "yes" and parsed is not None
         limit = parsed or default_limit
         notes = []

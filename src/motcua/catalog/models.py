@@ -14,13 +14,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.domain.fees import FeeBasis, FeeKind
-from motcua.catalog.domain.limits import LimitKind, TimeLimit, exceeds
+from motcua.catalog.domain.limits import exceeds, is_catalogue_limit
 from motcua.catalog.domain.rows import Channel, Level, OnlineLevel, ResultKind, UnitRole
 from motcua.catalog.domain.steps import RelativeUnit
 from motcua.core.domain.permissions import Role
+from motcua.workcalendar.domain import Limit, LimitKind
 
 
 class LimitKinds(models.TextChoices):
+    """The working calendar's `LimitKind` values, with labels for forms."""
+
     WORKING_DAYS = LimitKind.WORKING_DAYS.value, _("working days")
     WORKING_HOURS = LimitKind.WORKING_HOURS.value, _("working hours")
     CALENDAR_DAYS = LimitKind.CALENDAR_DAYS.value, _("calendar days")
@@ -86,6 +89,26 @@ def _kind_in(field: str, choices: type[models.TextChoices]) -> Q:
     return Q(**{f"{field}__in": choices.values})
 
 
+# The kinds with an amount of at least 1 (all but the same working day, whose amount is 0).
+_AMOUNT_KINDS = [kind for kind in LimitKinds.values if kind != LimitKinds.SAME_DAY]
+
+
+def _form_limit(kind: str, amount: int | None) -> Limit | None:
+    """The limit these field values make, or None when they make none a procedure can have."""
+    if amount is None:
+        return None
+    try:
+        limit = Limit(LimitKind(kind), amount)
+    except ValueError:
+        return None
+    return limit if is_catalogue_limit(limit) else None
+
+
+def _at_least_one() -> str:
+    # Django's own (translated) message, as the former MinValueValidator(1) of the amount fields gave.
+    return gettext("Ensure this value is greater than or equal to %(limit_value)s.") % {"limit_value": 1}
+
+
 class Field(models.Model):
     """Lĩnh vực: the subject area of procedures (Hộ tịch, Chứng thực, Đất đai…)."""
 
@@ -121,7 +144,10 @@ class Procedure(models.Model):
                                    default=ResultKinds.PAPER)
     legal_basis = models.TextField(_("legal basis"), blank=True)
     legal_limit_kind = models.CharField(_("legal time limit: kind"), max_length=8, choices=LimitKinds.choices)
-    legal_limit_amount = models.PositiveIntegerField(_("legal time limit: amount"), validators=[MinValueValidator(1)])
+    # The stored amount is the calendar's: at least 1 for wd/wh/d, 0 for the same working day.
+    legal_limit_amount = models.PositiveIntegerField(
+        _("legal time limit: amount"), help_text=_("Not used for the same working day (stored as 0)."),
+    )
     internal_limit_kind = models.CharField(
         _("internal time limit: kind"), max_length=8, choices=LimitKinds.choices, blank=True,
         help_text=_("Optional shortened limit the province commits to; never longer than the legal one."),
@@ -147,14 +173,18 @@ class Procedure(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(condition=_kind_in("legal_limit_kind", LimitKinds), name="procedure_legal_kind"),
-            models.CheckConstraint(condition=Q(legal_limit_amount__gte=1), name="procedure_legal_amount_positive"),
             models.CheckConstraint(
-                condition=~Q(legal_limit_kind=LimitKinds.SAME_DAY) | Q(legal_limit_amount=1),
-                name="procedure_sameday_amount_one",
+                condition=(Q(legal_limit_kind=LimitKinds.SAME_DAY) & Q(legal_limit_amount=0))
+                | (~Q(legal_limit_kind=LimitKinds.SAME_DAY) & Q(legal_limit_amount__gte=1)),
+                name="procedure_legal_amount",
             ),
             models.CheckConstraint(
                 condition=(Q(internal_limit_kind="") & Q(internal_limit_amount__isnull=True))
-                | (_kind_in("internal_limit_kind", LimitKinds) & Q(internal_limit_amount__gte=1)),
+                # A NULL amount must not slip through as "unknown": the kinds need a non-NULL amount.
+                | (Q(internal_limit_kind=LimitKinds.SAME_DAY) & Q(internal_limit_amount__isnull=False)
+                   & Q(internal_limit_amount=0))
+                | (Q(internal_limit_kind__in=_AMOUNT_KINDS) & Q(internal_limit_amount__isnull=False)
+                   & Q(internal_limit_amount__gte=1)),
                 name="procedure_internal_limit_complete",
             ),
             models.CheckConstraint(
@@ -170,18 +200,19 @@ class Procedure(models.Model):
         return f"{self.code} — {self.name}"
 
     @property
-    def legal_limit(self) -> TimeLimit:
-        return TimeLimit(LimitKind(self.legal_limit_kind), self.legal_limit_amount)
+    def legal_limit(self) -> Limit:
+        """The working calendar's `Limit` (ValueError when the stored kind or amount is not one)."""
+        return Limit(LimitKind(self.legal_limit_kind), self.legal_limit_amount)
 
     @property
-    def internal_limit(self) -> TimeLimit | None:
-        if not self.internal_limit_kind or not self.internal_limit_amount:
+    def internal_limit(self) -> Limit | None:
+        if not self.internal_limit_kind or self.internal_limit_amount is None:
             return None
-        return TimeLimit(LimitKind(self.internal_limit_kind), self.internal_limit_amount)
+        return Limit(LimitKind(self.internal_limit_kind), self.internal_limit_amount)
 
     @property
-    def effective_limit(self) -> TimeLimit:
-        """The limit the process steps share: the internal one when set, else the legal one."""
+    def effective_limit(self) -> Limit:
+        """The limit the process steps share and dossiers get: the internal one when set, else the legal one."""
         return self.internal_limit or self.legal_limit
 
     def clean(self) -> None:
@@ -190,17 +221,20 @@ class Procedure(models.Model):
         if not isinstance(self.submission_channels, list) or bad_channels:
             errors["submission_channels"] = gettext("Choose ways of submitting from the list.")
         if self.legal_limit_kind == LimitKinds.SAME_DAY:
-            self.legal_limit_amount = 1
+            self.legal_limit_amount = 0  # the calendar's same-day limit has no amount
         if self.internal_limit_kind == LimitKinds.SAME_DAY:
-            self.internal_limit_amount = 1
-        if bool(self.internal_limit_kind) != bool(self.internal_limit_amount):
+            self.internal_limit_amount = 0
+        legal = _form_limit(self.legal_limit_kind, self.legal_limit_amount)
+        if legal is None and self.legal_limit_kind in LimitKinds.values and self.legal_limit_amount is not None:
+            errors["legal_limit_amount"] = _at_least_one()
+        if bool(self.internal_limit_kind) != (self.internal_limit_amount is not None):
             errors["internal_limit_amount"] = gettext("Give both the kind and the amount, or neither.")
-        else:
-            try:
-                internal, legal = self.internal_limit, self.legal_limit
-            except ValueError:
-                internal = legal = None
-            if internal is not None and legal is not None and exceeds(internal, legal):
+        elif self.internal_limit_kind:
+            internal = _form_limit(self.internal_limit_kind, self.internal_limit_amount)
+            if internal is None:
+                if self.internal_limit_kind in LimitKinds.values:
+                    errors["internal_limit_amount"] = _at_least_one()
+            elif legal is not None and exceeds(internal, legal):
                 errors["internal_limit_amount"] = gettext(
                     "The internal time limit cannot be longer than the legal time limit.")
         if errors:

@@ -14,11 +14,11 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from motcua.catalog.domain.fees import FeeBasis, FeeKind, PageTier
 from motcua.catalog.domain.fees import FeeRule as FeeSpec
-from motcua.catalog.domain.limits import TimeLimit
 from motcua.catalog.domain.rows import DocumentRow, FeeRow, ProcedureRow, StepRow, UnitLinkRow, row_to_raw
 from motcua.catalog.domain.text import search_terms
 from motcua.catalog.models import FeeRule, Field, Procedure, ProcedureUnit, ProcessStep, UnitRoles
 from motcua.core.models import Unit
+from motcua.workcalendar.domain import Limit
 
 MAX_PAGE_SIZE = 100
 
@@ -119,6 +119,9 @@ def export_rows(*, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
         yield row_to_raw(_as_row(procedure))
 
 
-def limit_of(procedure: Procedure) -> TimeLimit:
-    """The limit a dossier of `procedure` gets (internal when the province set one, else legal)."""
+def limit_of(procedure: Procedure) -> Limit:
+    """The limit a dossier of `procedure` gets (internal when the province set one, else legal).
+
+    A working-calendar `Limit`: pass it straight to `WorkCalendar.due(received_at, limit)`.
+    """
     return procedure.effective_limit

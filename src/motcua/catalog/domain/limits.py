@@ -1,15 +1,21 @@
-"""Time limits of procedures: kinds, parsing from catalogue text, and the working-hour budget of steps.
+"""Time limits of procedures as the catalogue writes them, and the working-hour budget of steps.
 
-A limit is ``TimeLimit(kind, amount)`` with the same four kinds as `motcua.workcalendar`:
+A limit is the working calendar's own `motcua.workcalendar.domain.Limit` (kind + amount), so a
+procedure's limit goes straight into `WorkCalendar.due(start, limit)`:
 
 * ``wd`` working days (1 wd = 8 working hours), ``wh`` working hours,
 * ``d`` calendar days,
 * ``sameday`` the result is due the same working day; received after 15:00 → the next working day
-  (the amount is always 1).
+  (``Limit(LimitKind.SAME_DAY)``, amount 0).
+
+The compact codes (``25wd``, ``8wh``, ``15d``, ``sameday``) are the calendar's `parse_limit`. What is
+catalogue-specific lives here: reading Vietnamese catalogue text ("03 ngày làm việc", "Trong ngày; sau
+15h → …"), the catalogue's rule that a wd/wh/d limit is at least 1, the step budget and the
+internal-versus-legal comparison.
 
 **Step budget.** The shares of a procedure's process steps are in working hours. They must add up to
-exactly ``amount × 8`` for ``wd`` and ``amount`` for ``wh``. Two kinds are not a fixed number of working
-hours, so there the shares must *fit* (sum ≤ budget) instead:
+exactly ``amount × 8`` for ``wd`` and ``amount`` for ``wh`` (the limit's working time). Two kinds are
+not a fixed number of working hours, so there the shares must *fit* (sum ≤ budget) instead:
 
 * ``sameday``: one working day, 8 working hours;
 * ``d``: the working days any window of ``amount`` calendar days surely contains, ``amount × 5 // 7``
@@ -21,33 +27,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
 from motcua.catalog.domain.text import fold
+from motcua.workcalendar.domain import Limit, LimitKind, parse_limit
+from motcua.workcalendar.domain.limits import WORKING_DAY_HOURS
 
-HOURS_PER_WORKING_DAY = 8
-
-
-class LimitKind(StrEnum):
-    WORKING_DAYS = "wd"
-    WORKING_HOURS = "wh"
-    CALENDAR_DAYS = "d"
-    SAME_DAY = "sameday"
-
-
-@dataclass(frozen=True)
-class TimeLimit:
-    kind: LimitKind
-    amount: int
-
-    def __post_init__(self) -> None:
-        if self.amount < 1:
-            raise ValueError("a time limit must be at least 1")
-        if self.kind == LimitKind.SAME_DAY and self.amount != 1:
-            raise ValueError("a same-day limit has amount 1")
-
-    def __str__(self) -> str:
-        return "sameday" if self.kind == LimitKind.SAME_DAY else f"{self.amount}{self.kind.value}"
+_SECONDS_PER_HOUR = 3600
 
 
 @dataclass(frozen=True)
@@ -58,17 +43,16 @@ class StepBudget:
     exact: bool
 
 
-def step_budget(limit: TimeLimit) -> StepBudget:
-    if limit.kind == LimitKind.WORKING_DAYS:
-        return StepBudget(limit.amount * HOURS_PER_WORKING_DAY, exact=True)
-    if limit.kind == LimitKind.WORKING_HOURS:
-        return StepBudget(limit.amount, exact=True)
+def step_budget(limit: Limit) -> StepBudget:
+    seconds = limit.working_seconds
+    if seconds is not None:  # wd, wh: the limit's working time
+        return StepBudget(seconds // _SECONDS_PER_HOUR, exact=True)
     if limit.kind == LimitKind.SAME_DAY:
-        return StepBudget(HOURS_PER_WORKING_DAY, exact=False)
-    return StepBudget(max(1, limit.amount * 5 // 7) * HOURS_PER_WORKING_DAY, exact=False)
+        return StepBudget(WORKING_DAY_HOURS, exact=False)
+    return StepBudget(max(1, limit.amount * 5 // 7) * WORKING_DAY_HOURS, exact=False)
 
 
-def exceeds(internal: TimeLimit, legal: TimeLimit) -> bool:
+def exceeds(internal: Limit, legal: Limit) -> bool:
     """Is the internal (shortened) limit longer than the legal one?
 
     Calendar days compare with calendar days only; a calendar-day internal limit under a working-time
@@ -84,17 +68,9 @@ def exceeds(internal: TimeLimit, legal: TimeLimit) -> bool:
     return step_budget(internal).hours > step_budget(legal).hours
 
 
-_CODE_RE = re.compile(r"^\s*(?:(sameday)|(\d+)\s*(wd|wh|d))\s*$", re.IGNORECASE)
-
-
-def parse_limit_code(text: str) -> TimeLimit:
-    """Parse the compact form used in import files: ``25wd``, ``8wh``, ``15d``, ``sameday``."""
-    match = _CODE_RE.match(text)
-    if not match:
-        raise ValueError(f"not a time limit code: {text!r}")
-    if match.group(1):
-        return TimeLimit(LimitKind.SAME_DAY, 1)
-    return TimeLimit(LimitKind(match.group(3).lower()), int(match.group(2)))
+def is_catalogue_limit(limit: Limit) -> bool:
+    """Can a procedure have this limit? Same day, or at least 1 of the other kinds (``0wd`` is no limit)."""
+    return limit.kind == LimitKind.SAME_DAY or limit.amount >= 1
 
 
 # Patterns over folded (diacritic-free, lower-case) text; the earliest match in the text wins.
@@ -106,29 +82,35 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], LimitKind], ...] = (
 )
 
 
-def parse_time_limit(text: str) -> TimeLimit | None:
+def parse_limit_text(text: str) -> Limit | None:
     """Read a limit from catalogue text such as "03 ngày làm việc" or "Trong ngày; sau 15h → …".
 
     Returns None when the text holds no limit (blank, "—"). When it names several, the first one wins
     ("Ngay trong ngày; cần xác minh ≤05 ngày làm việc" → same day); callers keep the text as a note.
     """
     folded = fold(text)
-    best: tuple[int, TimeLimit] | None = None
+    best: tuple[int, Limit] | None = None
     for pattern, kind in _TEXT_PATTERNS:
         match = pattern.search(folded)
         if match is None:
             continue
-        amount = 1 if kind == LimitKind.SAME_DAY else int(match.group(1))
-        if amount < 1:
+        limit = Limit(kind) if kind == LimitKind.SAME_DAY else Limit(kind, int(match.group(1)))
+        if not is_catalogue_limit(limit):
             continue
         if best is None or match.start() < best[0]:
-            best = (match.start(), TimeLimit(kind, amount))
+            best = (match.start(), limit)
     return best[1] if best else None
 
 
-def parse_limit(text: str) -> TimeLimit | None:
-    """A compact code (``25wd``) or, failing that, Vietnamese text; None when neither is found."""
+# "25 wd": the import format has always allowed blanks between the number and the kind.
+_SPACED_CODE_RE = re.compile(r"^\s*(\d+)\s+([a-z]+)\s*$", re.IGNORECASE)
+
+
+def parse_limit_or_text(text: str) -> Limit | None:
+    """A compact code (``25wd``, ``sameday``; the calendar's `parse_limit`) or, failing that, Vietnamese
+    text (`parse_limit_text`); None when neither is found or the amount is 0."""
     try:
-        return parse_limit_code(text)
+        limit = parse_limit(_SPACED_CODE_RE.sub(r"\1\2", text))
     except ValueError:
-        return parse_time_limit(text)
+        return parse_limit_text(text)
+    return limit if is_catalogue_limit(limit) else None

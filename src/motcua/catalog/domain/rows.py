@@ -16,9 +16,10 @@ from enum import StrEnum
 from typing import Any
 
 from motcua.catalog.domain.fees import FeeBasis, FeeKind, FeeRule, PageTier, fee_rule_problems
-from motcua.catalog.domain.limits import TimeLimit, exceeds, parse_limit
+from motcua.catalog.domain.limits import exceeds, parse_limit_or_text
 from motcua.catalog.domain.problems import Problem, gettext_noop
 from motcua.catalog.domain.steps import STEP_ROLES, RelativeUnit, step_share_problems
+from motcua.workcalendar.domain import Limit
 
 
 class Level(StrEnum):
@@ -109,8 +110,8 @@ class ProcedureRow:
     result: str
     result_kind: str
     legal_basis: str
-    legal_time_limit: TimeLimit
-    internal_time_limit: TimeLimit | None
+    legal_time_limit: Limit
+    internal_time_limit: Limit | None
     time_limit_note: str
     online_level: str
     fee_note: str
@@ -122,7 +123,7 @@ class ProcedureRow:
     units: tuple[UnitLinkRow, ...] = field(default=())
 
     @property
-    def effective_limit(self) -> TimeLimit:
+    def effective_limit(self) -> Limit:
         return self.internal_time_limit or self.legal_time_limit
 
 
@@ -214,11 +215,11 @@ def _objects(raw: Mapping[str, Any], column: str, problems: list[Problem]) -> li
     return value
 
 
-def _limit(raw: Mapping[str, Any], column: str, problems: list[Problem]) -> TimeLimit | None:
+def _limit(raw: Mapping[str, Any], column: str, problems: list[Problem]) -> Limit | None:
     text = _text(raw, column)
     if not text:
         return None
-    limit = parse_limit(text)
+    limit = parse_limit_or_text(text)
     if limit is None:
         problems.append(Problem(column, gettext_noop(
             "The time limit \"%(value)s\" is not understood; write e.g. 25wd (working days), 8wh (working "

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from motcua.catalog.domain.limits import TimeLimit, step_budget
+from motcua.catalog.domain.limits import step_budget
 from motcua.catalog.domain.problems import Problem, gettext_noop
+from motcua.workcalendar.domain import Limit
 
 
 class RelativeUnit(StrEnum):
@@ -27,7 +28,7 @@ class RelativeUnit(StrEnum):
 STEP_ROLES = ("reception_officer", "specialist", "leader", "clerk")
 
 
-def step_share_problems(limit: TimeLimit, hours: Sequence[int], column: str = "steps") -> list[Problem]:
+def step_share_problems(limit: Limit, hours: Sequence[int], column: str = "steps") -> list[Problem]:
     """What is wrong with these step shares under `limit` (empty when valid; no steps is valid)."""
     if not hours:
         return []
