@@ -1,0 +1,128 @@
+"""Readers of dossiers. Every list is unit-scoped in SQL (`motcua.core.permissions`), filtered and
+keyset-paginated on indexed columns; nothing is checked row by row in Python."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from motcua.core.domain.permissions import Action
+from motcua.core.permissions import units_for
+from motcua.dossiers.models import Dossier, DossierEvent, StepExecution
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from motcua.core.models import User
+
+TERMINAL = (3, 7, 8, 10)
+
+
+def visible_dossiers(user: User | AnonymousUser, action: Action = Action.DOSSIER_VIEW) -> QuerySet[Dossier]:
+    """Dossiers the user may see: held by, received by or competent in a unit of the user's reach."""
+    units = units_for(user, action).values("pk")
+    return Dossier.objects.filter(
+        Q(current_unit__in=units) | Q(receiving_unit__in=units) | Q(competent_unit__in=units)
+    )
+
+
+def dossier_by_code(user: User | AnonymousUser, code: str) -> Dossier | None:
+    return (visible_dossiers(user).select_related("procedure", "receiving_unit", "competent_unit", "current_unit")
+            .filter(code=code).first())
+
+
+@dataclass(frozen=True)
+class DossierFilter:
+    status: tuple[int, ...] = ()
+    unit: str | None = None  # current unit code (the worklist's unit)
+    procedure: str | None = None  # catalogue code
+    channel: int | None = None
+    due_before: datetime | None = None
+    overdue: bool | None = None
+    held_by_my_units: bool = False
+
+
+def _cursor_encode(due_at: datetime | None, pk: int) -> str:
+    raw = json.dumps([due_at.isoformat() if due_at else None, pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> tuple[datetime | None, int]:
+    """Raises ValueError for a malformed cursor."""
+    padded = cursor + "=" * (-len(cursor) % 4)
+    due, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    return (datetime.fromisoformat(due) if due else None), int(pk)
+
+
+@dataclass
+class DossierPage:
+    results: list[Dossier]
+    next_cursor: str | None
+
+
+def list_dossiers(user: User | AnonymousUser, f: DossierFilter, *, limit: int = 50, cursor: str | None = None,
+                  now: datetime | None = None) -> DossierPage:
+    """A page of dossiers ordered by due time (nulls last), then id; keyset pagination on (due_at, id)."""
+    now = now or timezone.now()
+    if f.held_by_my_units:
+        qs = Dossier.objects.filter(current_unit__in=units_for(user, Action.DOSSIER_VIEW).values("pk"))
+    else:
+        qs = visible_dossiers(user)
+    if f.status:
+        qs = qs.filter(status__in=f.status)
+    if f.unit:
+        qs = qs.filter(current_unit__code=f.unit)
+    if f.procedure:
+        qs = qs.filter(procedure__code=f.procedure)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.due_before:
+        qs = qs.filter(due_at__lt=f.due_before)
+    if f.overdue is True:
+        qs = qs.exclude(status__in=(*TERMINAL, 9)).filter(Q(due_at__lt=now) | Q(forced_late=True))
+    elif f.overdue is False:
+        qs = qs.exclude(status__in=(*TERMINAL, 9)).filter(due_at__gte=now, forced_late=False)
+    if cursor:
+        due, pk = cursor_decode(cursor)
+        if due is None:
+            qs = qs.filter(due_at__isnull=True, pk__gt=pk)
+        else:
+            qs = qs.filter(Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk) | Q(due_at__isnull=True))
+    qs = qs.select_related("procedure", "current_unit").order_by("due_at", "pk")
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return DossierPage(rows, _cursor_encode(rows[-1].due_at, rows[-1].pk) if more and rows else None)
+
+
+def events_of(dossier: Dossier) -> QuerySet[DossierEvent]:
+    return DossierEvent.objects.filter(dossier=dossier).select_related("actor").order_by("seq")
+
+
+def steps_of(dossier: Dossier) -> QuerySet[StepExecution]:
+    return StepExecution.objects.filter(dossier=dossier).select_related("unit", "holder").order_by("index")
+
+
+def public_lookup(code: str) -> dict[str, Any] | None:
+    """What anyone may see by code: no personal data beyond a masked name."""
+    row = (Dossier.objects.filter(code=code)
+           .values("code", "status", "received_at", "due_at", "finished_at", "returned_at", "applicant_name",
+                   "procedure__name", "receiving_unit__name").first())
+    if row is None:
+        return None
+    row["applicant_name"] = mask_name(row["applicant_name"])
+    return row
+
+
+def mask_name(name: str) -> str:
+    """'Nguyễn Văn An' → 'Nguyễn V** A*': enough to recognise, not to identify."""
+    parts = name.split()
+    if len(parts) <= 1:
+        return (name[:1] + "*" * (len(name) - 1)) if name else ""
+    return " ".join([parts[0], *(p[0] + "*" * (len(p) - 1) for p in parts[1:])])
