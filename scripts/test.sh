@@ -9,6 +9,7 @@ export DJANGO_ALLOW_ASYNC_UNSAFE=true   # live-server browser tests drive Playwr
 echo "==> ruff";            $B/ruff check src tests benchmarks
 echo "==> mypy";            $B/mypy
 echo "==> import-linter";   $B/lint-imports
+mkdir -p var
 echo "==> migrations are up to date"; $B/motcua makemigrations --check --dry-run >/dev/null
 
 echo "==> pytest on SQLite (unit, integration, browser)"
