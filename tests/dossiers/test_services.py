@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from motcua.catalog import selectors as catalog
 from motcua.catalog.demo import seed_demo_catalogue
@@ -211,3 +214,21 @@ def test_online_dossier_is_accepted_then_gets_its_appointment(desk):
     perform(actor=desk["reception"], code=d.code, action="accept", now=at(6, 8))
     d.refresh_from_db()
     assert d.status == 4 and d.received_at == at(6, 8) and d.due_at is not None
+
+
+@given(name=st.text(max_size=300), address=st.text(max_size=600), summary=st.text(max_size=600),
+       id_number=st.one_of(st.just(""), st.text(alphabet="0123456789", min_size=1, max_size=14)))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_text_either_creates_a_whole_dossier_or_is_refused_cleanly(desk, name, address, summary, id_number):
+    """On PostgreSQL too (NUL bytes, lengths): a clear ValidationError or a complete dossier, nothing between."""
+    before = (Dossier.objects.count(), DossierEvent.objects.count())
+    try:
+        with transaction.atomic():
+            d = create_dossier(actor=desk["reception"], procedure=desk["proc"], receiving_unit=desk["t"]["a"],
+                               channel=Channel.DIRECT, summary=summary, now=at(6, 8),
+                               applicant=ApplicantData(name=name, address=address, id_number=id_number))
+    except ValidationError:
+        assert (Dossier.objects.count(), DossierEvent.objects.count()) == before
+    else:
+        assert DossierEvent.objects.filter(dossier=d).count() == 1
+        assert Dossier.objects.get(pk=d.pk).applicant_name == name.strip()

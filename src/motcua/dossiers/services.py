@@ -179,8 +179,9 @@ def _validate_applicant(applicant: ApplicantData) -> None:
         errors["applicant.id_number"] = _("An ID number has 12 digits (or 9 for an old ID card).")
     if applicant.phone and not (applicant.phone.replace("+", "", 1).isdigit() and 8 <= len(applicant.phone) <= 15):
         errors["applicant.phone"] = _("Enter a phone number of 8 to 15 digits.")
-    if "\x00" in applicant.name + applicant.address:
-        errors["applicant.name"] = _("The text contains a character that is not allowed.")
+    for name in ("name", "id_number", "phone", "email", "address"):
+        if "\x00" in getattr(applicant, name):
+            errors[f"applicant.{name}"] = _("The text contains a character that is not allowed.")
     if errors:
         raise ValidationError(errors)
 
@@ -204,6 +205,8 @@ def create_dossier(
     if actor is not None and not can(actor, Action.DOSSIER_RECEIVE, receiving_unit):
         raise PermissionDenied(_("You cannot receive dossiers for this unit."))
     _validate_applicant(applicant)
+    if "\x00" in summary or any("\x00" in c.name for c in components):
+        raise ValidationError({"summary": _("The text contains a character that is not allowed.")})
     now = now or timezone.now()
     competent = _competent_unit(procedure, receiving_unit, competent_unit)
     online = channel == Channel.ONLINE
@@ -279,6 +282,8 @@ def perform(*, actor: User | None, code: str, action: str, params: ActionParams 
             now: datetime | None = None) -> Dossier:
     """Do `action` on the dossier `code` as `actor` (None = the system)."""
     params = params or ActionParams()
+    if "\x00" in params.reason + params.tracking_number:
+        raise DossierError("invalid_parameter", _("The text contains a character that is not allowed."), 400)
     try:
         act = rules.DossierAction(action)
     except ValueError as exc:
