@@ -47,6 +47,13 @@ def not_found(what: str) -> ApiProblem:
     return ApiProblem(404, f"{what}_not_found", _("Not found, or you are not allowed to see it."))
 
 
+def _field_name(loc: Any) -> str:
+    """("body", "payload", "applicant", "name") → "applicant.name"; ("query", "limit") → "limit"."""
+    parts = [str(p) for p in loc]
+    skip = 2 if parts[:1] == ["body"] and len(parts) > 2 else 1
+    return ".".join(parts[skip:])
+
+
 def install(api: Any) -> None:
     """Register the handlers that turn every error into a problem document."""
     from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,7 +62,11 @@ def install(api: Any) -> None:
 
     @api.exception_handler(ApiProblem)
     def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
-        return problem_response(request, exc.status, exc.code, exc.detail, exc.errors)
+        response = problem_response(request, exc.status, exc.code, exc.detail, exc.errors)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response["Retry-After"] = str(max(1, int(retry_after)))
+        return response
 
     @api.exception_handler(AuthenticationError)
     def _auth(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -67,9 +78,7 @@ def install(api: Any) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": e.get("msg", "")} for e in exc.errors
-        ]
+        errors = [{"field": _field_name(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
         return problem_response(request, 422, "validation_error", _("Some fields are not valid."), errors)
 
     @api.exception_handler(ValidationError)

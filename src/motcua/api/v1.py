@@ -6,6 +6,9 @@ from ninja import NinjaAPI
 
 from motcua.api import problems
 from motcua.api.auth import AUTH
+from motcua.api.catalog import router as catalog_router
+from motcua.api.dossiers import public_router
+from motcua.api.dossiers import router as dossiers_router
 from motcua.api.units import router as units_router
 
 api = NinjaAPI(
@@ -19,3 +22,6 @@ api = NinjaAPI(
 )
 problems.install(api)
 api.add_router("", units_router)
+api.add_router("", catalog_router)
+api.add_router("", dossiers_router)
+api.add_router("", public_router)

@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from motcua.core.domain.permissions import Action
 from motcua.core.permissions import units_for
-from motcua.dossiers.models import Dossier, DossierEvent, StepExecution
+from motcua.dossiers.models import Dossier, DossierComponent, DossierEvent, StepExecution, StoredFile
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from motcua.core.models import User
+    from motcua.core.models import Unit, User
 
 TERMINAL = (3, 7, 8, 10)
 
@@ -126,3 +126,30 @@ def mask_name(name: str) -> str:
     if len(parts) <= 1:
         return (name[:1] + "*" * (len(name) - 1)) if name else ""
     return " ".join([parts[0], *(p[0] + "*" * (len(p) - 1) for p in parts[1:])])
+
+
+# ---- readers for the REST API ------------------------------------------------------------------------
+
+
+def components_of(dossier: Dossier) -> QuerySet[DossierComponent]:
+    return DossierComponent.objects.filter(dossier=dossier).prefetch_related("files").order_by("order", "pk")
+
+
+def file_of(dossier: Dossier, sha256: str) -> StoredFile | None:
+    """A stored file attached to one of `dossier`'s components (None for any other file)."""
+    return StoredFile.objects.filter(sha256=sha256, components__dossier=dossier).distinct().first()
+
+
+def officer_by_username(username: str) -> User | None:
+    """An active user holding at least one role: who a dossier may be assigned or handed to."""
+    from motcua.core.models import User as UserModel
+
+    return (UserModel.objects.filter(username=username, is_active=True, roles__isnull=False)
+            .distinct().first())
+
+
+def unit_for_transfer(code: str) -> Unit | None:
+    """An active unit by code, unscoped: the target of an interconnected hand-over (the rules decide)."""
+    from motcua.core.models import Unit as UnitModel
+
+    return UnitModel.objects.filter(code=code, is_active=True).first()
