@@ -71,7 +71,10 @@ def list_dossiers(user: User | AnonymousUser, f: DossierFilter, *, limit: int = 
     """A page of dossiers ordered by due time (nulls last), then id; keyset pagination on (due_at, id)."""
     now = now or timezone.now()
     if f.held_by_my_units:
-        qs = Dossier.objects.filter(current_unit__in=units_for(user, Action.DOSSIER_VIEW).values("pk"))
+        # Resolve the (few) unit ids first: a literal IN list lets the planner use the worklist index per unit
+        # (benchmarks/dossiers/bench_worklist.py: 810 ms → 5 ms for a unit holding nothing at 1M dossiers).
+        unit_ids = list(units_for(user, Action.DOSSIER_VIEW).values_list("pk", flat=True))
+        qs = Dossier.objects.filter(current_unit_id__in=unit_ids)
     else:
         qs = visible_dossiers(user)
     if f.status:
