@@ -352,12 +352,15 @@ def allowed_actions_for(actor: User, dossier: Dossier, now: datetime | None = No
     now = now or timezone.now()
     calendar = calendar_for_unit(dossier.receiving_unit)
     allowed: list[str] = []
+    roles_by_unit: dict[int, list[Role]] = {}  # one query per unit, not per action
     for act in rules.DossierAction:
         permission, where = ACTION_PERMISSION[act]
         unit = dossier.receiving_unit if where == _RECEIVING else dossier.current_unit
         if not can(actor, permission, unit):
             continue
-        roles: list[rules.Actor] = [*_roles_at(actor, unit)]
+        if unit.pk not in roles_by_unit:
+            roles_by_unit[unit.pk] = _roles_at(actor, unit)
+        roles: list[rules.Actor] = [*roles_by_unit[unit.pk]]
         if act in APPLICANT_ACTIONS:
             roles.append(rules.ActorKind.APPLICANT)
         if any(act in rules.allowed_actions(state, role, now, calendar) for role in roles):
