@@ -240,7 +240,7 @@ def _catalogue(unit_codes: Sequence[str] | None) -> _Catalogue:
 
 
 def build_templates(rng: random.Random, cat: _Catalogue, until: datetime, count: int = TEMPLATES) -> list[Template]:
-    from motcua.dossiers.services import _competent_unit, _step_templates  # the live rules
+    from motcua.dossiers.services import competent_unit_for, step_templates_for  # the live rules
 
     result: list[Template] = []
     step_cache: dict[tuple[int, int], tuple[Unit, list[rules.StepTemplate]]] = {}
@@ -251,8 +251,8 @@ def build_templates(rng: random.Random, cat: _Catalogue, until: datetime, count:
         procedure = rng.choice(cat.procedures[receiving.pk])
         key = (procedure.pk, receiving.pk)
         if key not in step_cache:
-            competent = _competent_unit(procedure, receiving, None)
-            step_cache[key] = (competent, _step_templates(procedure, receiving, competent))
+            competent = competent_unit_for(procedure, receiving, None)
+            step_cache[key] = (competent, step_templates_for(procedure, receiving, competent))
         competent, templates = step_cache[key]
         roll = rng.random()
         channel = rules.Channel.ONLINE if roll < 0.4 else rules.Channel.POSTAL if roll < 0.45 else rules.Channel.DIRECT

@@ -139,23 +139,23 @@ class _Lookups:
 
     def competent_unit(self, procedure: Procedure, receiving: Unit, given: Unit | None) -> Unit | str:
         """The competent unit, or a message saying why there is none."""
-        from motcua.dossiers.services import _competent_unit  # the live rule, so that imports match it
+        from motcua.dossiers.services import competent_unit_for  # the live rule, so that imports match it
 
         key = (procedure.pk, receiving.pk, given.pk if given else None)
         if key not in self.competent:
             try:
-                self.competent[key] = _competent_unit(procedure, receiving, given)
+                self.competent[key] = competent_unit_for(procedure, receiving, given)
             except ValidationError:
                 self.competent[key] = ("đơn vị này không có thẩm quyền giải quyết thủ tục" if given else
                                        "thủ tục chưa có đơn vị nào có thẩm quyền giải quyết")
         return self.competent[key]
 
     def step_templates(self, procedure: Procedure, receiving: Unit, competent: Unit) -> list[rules.StepTemplate]:
-        from motcua.dossiers.services import _step_templates  # the live rule, so that imports match it
+        from motcua.dossiers.services import step_templates_for  # the live rule, so that imports match it
 
         key = (procedure.pk, receiving.pk, competent.pk)
         if key not in self.templates:
-            self.templates[key] = _step_templates(procedure, receiving, competent)
+            self.templates[key] = step_templates_for(procedure, receiving, competent)
         return self.templates[key]
 
     def calendar(self, unit: Unit) -> WorkCalendar:

@@ -32,6 +32,7 @@ from motcua.dossiers.models import (
     DossierEvent,
     StepExecution,
 )
+from motcua.dossiers.models import Status as StatusChoices
 from motcua.workcalendar.domain import WorkCalendar
 from motcua.workcalendar.selectors import calendar_for_unit
 
@@ -94,8 +95,6 @@ def _transition_detail(err: rules.TransitionError) -> str:
 
 
 def status_label(status: int) -> str:
-    from motcua.dossiers.models import Status as StatusChoices
-
     return str(StatusChoices(int(status)).label)
 
 
@@ -136,7 +135,7 @@ def _resolve_unit(ref: str, *, receiving: Unit, competent: Unit, coordinating: U
     return {"receiving_desk": receiving, "coordinating_unit": coordinating or competent}.get(ref, competent)
 
 
-def _step_templates(procedure: Procedure, receiving: Unit, competent: Unit) -> list[rules.StepTemplate]:
+def step_templates_for(procedure: Procedure, receiving: Unit, competent: Unit) -> list[rules.StepTemplate]:
     coordinating = (Unit.objects.filter(catalog_procedures__procedure=procedure,
                                         catalog_procedures__role="coordinating").first())
     steps = catalog.step_template(procedure, competent)
@@ -153,7 +152,7 @@ def _step_templates(procedure: Procedure, receiving: Unit, competent: Unit) -> l
     ]
 
 
-def _competent_unit(procedure: Procedure, receiving: Unit, competent: Unit | None) -> Unit:
+def competent_unit_for(procedure: Procedure, receiving: Unit, competent: Unit | None) -> Unit:
     candidates = catalog.competent_units(procedure)
     if competent is not None:
         if not candidates.filter(pk=competent.pk).exists():
@@ -208,12 +207,12 @@ def create_dossier(
     if "\x00" in summary or any("\x00" in c.name for c in components):
         raise ValidationError({"summary": _("The text contains a character that is not allowed.")})
     now = now or timezone.now()
-    competent = _competent_unit(procedure, receiving_unit, competent_unit)
+    competent = competent_unit_for(procedure, receiving_unit, competent_unit)
     online = channel == Channel.ONLINE
     calendar = calendar_for_unit(receiving_unit)
     try:
         created = rules.new_dossier(
-            catalog.limit_of(procedure), _step_templates(procedure, receiving_unit, competent), now, calendar,
+            catalog.limit_of(procedure), step_templates_for(procedure, receiving_unit, competent), now, calendar,
             rules.Channel(channel), online,
         )
     except rules.TransitionError as err:
