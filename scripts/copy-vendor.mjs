@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 const dest = "src/motcua/static/vendor";
 const files = {
   "node_modules/htmx.org/dist/htmx.min.js": "htmx.min.js",
+  "node_modules/jsqr/dist/jsQR.js": "jsQR.js",
 };
 mkdirSync(dest, { recursive: true });
 for (const [from, to] of Object.entries(files)) {
