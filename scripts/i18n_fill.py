@@ -24,6 +24,9 @@ def main(folder: str) -> int:
                 entry.flags.remove("fuzzy")
                 entry.msgstr = ""
                 entry.previous_msgid = None
+                entry.previous_msgid_plural = None  # a lone "#| msgid_plural" line breaks msgfmt
+                if entry.msgid_plural:
+                    entry.msgstr_plural = {}  # else the fuzzy guess would stay as the translation
             if entry.msgid_plural:
                 if not any(entry.msgstr_plural.values()):
                     if entry.msgid in table:

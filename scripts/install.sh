@@ -11,7 +11,8 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 
 # --- Debian packages -------------------------------------------------------
 DEB_PACKAGES=(chromium gettext nodejs npm fonts-dejavu-core fonts-noto-core fonts-liberation2
-              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client)
+              libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client
+              apache2-utils)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,8 +3,8 @@
 On a fresh PostgreSQL database (`motcua_bench_intake`, demo province) it serves the app with gunicorn
 (2 sync workers, loopback, prod settings from the environment, CONN_MAX_AGE=60), authenticates with an
 API token (`motcua token issue anhoa.tiepnhan --name bench`) and POSTs dossiers of procedure 2.000815
-with 3 components (no file bytes) from 16 client threads (http.client, one connection each) for 20 s
-after a 3 s warm-up. Then it inserts the same rows (code counter UPSERT, dossier, 3 components, 5
+with 3 components (no file bytes) with ApacheBench (`ab`, 16 concurrent connections, its own process)
+for 20 s after a 3 s warm-up. Then it inserts the same rows (code counter UPSERT, dossier, 3 components, 5
 steps, 1 event) with psycopg alone, one transaction per dossier, from 2 connections: the physical
 limit here. Prints both rates and the ratio. Goal: ≥ 300 dossiers/s and ≥ 25% of raw.
 
@@ -16,9 +16,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import PG, ROOT, env_for, fresh_database, machine, motcua, percentile
+from common import PG, ROOT, env_for, fresh_database, machine, motcua
 
 DB = "motcua_bench_intake"
 BODY = {
@@ -58,43 +62,37 @@ def wait_for(port: int, token: str, timeout: float = 30) -> None:
 
 
 def load(port: int, token: str, seconds: float, clients: int, warmup: float) -> dict[str, Any]:
-    body = json.dumps(BODY, ensure_ascii=False).encode()
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    start = time.monotonic()
-    measure_from, stop = start + warmup, start + warmup + seconds
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
+    """Drive the server with ApacheBench (`ab`, C, its own process: it takes little CPU from the server).
 
-    def client(i: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while (now := time.monotonic()) < stop:
-            try:
-                conn.request("POST", "/api/v1/dossiers", body=body, headers=headers)
-                resp = conn.getresponse()
-                resp.read()
-                if resp.getheader("Connection", "").lower() == "close":
-                    conn.close()
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            done = time.monotonic()
-            if now >= measure_from:
-                latencies[i].append((done - now) * 1000)
-                with lock:
-                    statuses[resp.status] = statuses.get(resp.status, 0) + 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    all_latencies = [x for lat in latencies for x in lat]
-    created = statuses.get(201, 0)
-    return {"rate": created / seconds, "statuses": statuses, "p50": percentile(all_latencies, 50),
-            "p99": percentile(all_latencies, 99)}
+    gunicorn's sync workers close every connection, so `ab` opens one per request, as a browser behind
+    a reverse proxy would. A warm-up run first, then the measured run; only 201 answers count.
+    """
+    ab = shutil.which("ab")
+    if ab is None:
+        raise SystemExit("ApacheBench (`ab`, Debian apache2-utils) is needed: scripts/install.sh installs it")
+    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as f:
+        f.write(json.dumps(BODY, ensure_ascii=False).encode())
+        body_path = f.name
+    url = f"http://127.0.0.1:{port}/api/v1/dossiers"
+    base = [ab, "-q", "-p", body_path, "-T", "application/json", "-H", f"Authorization: Bearer {token}",
+            "-c", str(clients), "-s", "30"]
+    subprocess.run([*base, "-t", str(warmup), "-n", "1000000", url], check=True, capture_output=True)
+    latency_csv = body_path + ".csv"
+    done = subprocess.run([*base, "-t", str(seconds), "-n", "1000000", "-e", latency_csv, url], check=True,
+                          capture_output=True, text=True)
+    out = done.stdout
+    complete = int(re.search(r"Complete requests:\s+(\d+)", out).group(1))  # type: ignore[union-attr]
+    failed = int(re.search(r"Failed requests:\s+(\d+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx responses:\s+(\d+)", out)
+    took = float(re.search(r"Time taken for tests:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    bad = failed + (int(non2xx.group(1)) if non2xx else 0)
+    created = complete - bad
+    # ab -e: percentage served within a time (ms), one line per percent.
+    cdf = {int(float(a)): float(b) for a, b in
+           (line.split(",") for line in Path(latency_csv).read_text().splitlines()[1:])}
+    os.unlink(body_path)
+    os.unlink(latency_csv)
+    return {"rate": created / took, "statuses": {201: created, "other": bad}, "p50": cdf[50], "p99": cdf[99]}
 
 
 def raw_rate(seconds: float, connections: int) -> float:

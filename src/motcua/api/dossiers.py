@@ -6,6 +6,7 @@ like one that does not exist. Refusals carry the domain's stable codes (`Dossier
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -335,16 +336,19 @@ def create(request: HttpRequest, payload: DossierIn, response: HttpResponse,
     unit = core.unit_by_code(user, payload.receiving_unit)
     if unit is None:
         raise _field_error("receiving_unit", _("No such unit, or it is outside your reach."))
-    procedure = catalog.procedure_by_code(payload.procedure)
+    procedure = catalog.procedure_for_intake(payload.procedure)
     if procedure is None or not procedure.is_active:
         raise _field_error("procedure", _("No such procedure in the catalogue."))
-    documents = {doc.pk for doc in procedure.documents.all()}
+    wanted = [c.required_document_id for c in payload.components if c.required_document_id is not None]
+    documents = catalog.document_ids(procedure) if wanted else set()
     for i, c in enumerate(payload.components):
         if c.required_document_id is not None and c.required_document_id not in documents:
             raise _field_error(f"components.{i}.required_document_id",
                                _("This document is not one of the procedure's required documents."))
     try:
-        with transaction.atomic():
+        # Only an idempotent create needs the outer transaction (key + dossier together); without a key the
+        # service's own transaction is the whole unit of work (no savepoint round trips).
+        with transaction.atomic() if idempotency_key else nullcontext():
             if idempotency_key:
                 earlier = replay(user, idempotency_key, body_hash)
                 if earlier is not None:
@@ -372,7 +376,8 @@ def create(request: HttpRequest, payload: DossierIn, response: HttpResponse,
     except DossierError as err:
         raise _problem(err) from err
     response["Location"] = f"{request.path.rstrip('/')}/{dossier.code}"
-    return Status(201, _detail(request, _visible(request, dossier.code)))
+    # The dossier as created (its units and procedure are the objects above): no re-read.
+    return Status(201, _detail(request, dossier))
 
 
 def _replayed(request: HttpRequest, response: HttpResponse, code: str) -> Any:

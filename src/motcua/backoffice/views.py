@@ -14,6 +14,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from motcua.backoffice import worklists
 from motcua.core import selectors
 from motcua.core.domain.permissions import Action
 from motcua.core.permissions import can
@@ -64,7 +65,8 @@ def home(request: HttpRequest) -> HttpResponse:
         label = str(assignment.get_role_display())
         roles = (*current.roles, label) if current else (label,)
         grouped[unit.code] = UnitRoles(unit.code, unit.name, roles)
-    return render(request, "backoffice/home.html", {"unit_roles": list(grouped.values())})
+    return render(request, "backoffice/home.html", {"unit_roles": list(grouped.values()),
+                                                    "worklist_tabs": worklists.home_counts(request.user)})
 
 
 @login_required

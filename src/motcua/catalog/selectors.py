@@ -63,16 +63,26 @@ def procedure_by_code(code: str) -> Procedure | None:
     )
 
 
+def procedure_for_intake(code: str) -> Procedure | None:
+    """The procedure row alone (limits are columns); intake reads its steps and links itself."""
+    return Procedure.objects.filter(code=code).first()
+
+
+def document_ids(procedure: Procedure) -> set[int]:
+    return set(procedure.documents.values_list("pk", flat=True))
+
+
 def step_template(procedure: Procedure, unit: Unit | None = None) -> list[ProcessStep]:
     """The steps that apply at `unit`: the variant of the nearest unit on its path, else the template."""
-    steps = ProcessStep.objects.filter(procedure=procedure).select_related("unit")
-    if unit is not None:
-        codes = [c for c in unit.path.split("/") if c]
-        variants = list(steps.filter(unit__code__in=codes))
-        if variants:
-            deepest = max(variants, key=lambda s: s.unit.depth if s.unit else -1).unit_id
-            return [s for s in variants if s.unit_id == deepest]
-    return list(steps.filter(unit__isnull=True).order_by("order"))
+    codes = [c for c in unit.path.split("/") if c] if unit is not None else []
+    # One query: the template (no unit) and the variants of the units on the path; choose here.
+    rows = list(ProcessStep.objects.filter(Q(unit__isnull=True) | Q(unit__code__in=codes), procedure=procedure)
+                .select_related("unit").order_by("order", "pk"))
+    variants = [s for s in rows if s.unit is not None]
+    if variants:
+        deepest = max(variants, key=lambda s: s.unit.depth if s.unit else -1).unit_id
+        return [s for s in variants if s.unit_id == deepest]
+    return [s for s in rows if s.unit is None]
 
 
 def fee_spec(fee: FeeRule) -> FeeSpec:
@@ -80,6 +90,18 @@ def fee_spec(fee: FeeRule) -> FeeSpec:
     return FeeSpec(kind=FeeKind(fee.kind), amount=fee.amount, basis=FeeBasis(fee.basis),
                    tiers=tuple(PageTier(int(a), int(b)) for a, b in fee.tiers or []),
                    cap_per_copy=fee.cap_per_copy)
+
+
+def competent_links(procedure: Procedure) -> tuple[frozenset[int], frozenset[str]]:
+    """The competent units listed by id, and the unit kinds listed (every active unit of a kind): one query."""
+    rows = list(procedure.unit_links.filter(role=UnitRoles.COMPETENT).values_list("unit_id", "unit_kind"))
+    return frozenset(u for u, _k in rows if u is not None), frozenset(k for _u, k in rows if k)
+
+
+def is_competent(links: tuple[frozenset[int], frozenset[str]], unit: Unit) -> bool:
+    """Is `unit` one of `competent_units(procedure)`, given `competent_links(procedure)` (no query)."""
+    ids, kinds = links
+    return unit.is_active and (unit.pk in ids or unit.kind in kinds)
 
 
 def competent_units(procedure: Procedure) -> QuerySet[Unit]:

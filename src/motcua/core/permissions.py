@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from motcua.core.domain.permissions import Action, roles_for
+from motcua.core.domain.permissions import Action, Role, roles_for
 from motcua.core.models import RoleAssignment, Unit
 
 if TYPE_CHECKING:
@@ -34,13 +34,27 @@ def _reach_paths(user: User | AnonymousUser, action: Action) -> list[str] | None
         return _narrow(sorted(roots), user, action)
     cache: dict[Action, list[str]] = user.__dict__.setdefault("_motcua_reach", {})
     if action not in cache:
-        paths = (
-            RoleAssignment.objects.filter(user_id=user.pk, role__in=[r.value for r in roles_for(action)])
-            .values_list("unit__path", flat=True)
-            .distinct()
-        )
-        cache[action] = _narrow(sorted(set(paths)), user, action)
+        wanted = {r.value for r in roles_for(action)}
+        paths = {path for role, path in _assignments(user) if role in wanted}
+        cache[action] = _narrow(sorted(paths), user, action)
     return cache[action]
+
+
+def _assignments(user: Any) -> list[tuple[str, str]]:
+    """(role, unit path) of every role the user holds: one query per request, then reused for every action."""
+    held: list[tuple[str, str]] | None = user.__dict__.get("_motcua_roles")
+    if held is None:
+        held = list(RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "unit__path"))
+        user.__dict__["_motcua_roles"] = held
+    return held
+
+
+def roles_at(user: User | AnonymousUser, unit: Unit) -> list[Role]:
+    """Roles `user` holds at `unit` or above it (a role reaches its subtree), in a stable order."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return sorted({Role(role) for role, path in _assignments(user) if unit.path.startswith(path)},
+                  key=lambda r: r.value)
 
 
 def _narrow(paths: list[str], user: Any, action: Action) -> list[str]:
@@ -114,3 +128,4 @@ def has_any(user: User | AnonymousUser, action: Action) -> bool:
 def forget(user: Any) -> None:
     """Drop the per-request cache (after role changes in the same request)."""
     user.__dict__.pop("_motcua_reach", None)
+    user.__dict__.pop("_motcua_roles", None)

@@ -87,6 +87,7 @@ class Template:
     documents: list[str]
     fee_total: int
     unfinished: bool
+    at_risk_from: datetime | None = None
 
     @property
     def first_at(self) -> datetime:
@@ -277,7 +278,7 @@ def build_templates(rng: random.Random, cat: _Catalogue, until: datetime, count:
             continue
         result.append(Template(procedure, receiving, competent, channel, sim.state, sim.events, sim.unit,
                                cat.documents.get(procedure.pk) or ["Tờ khai"], cat.fees.get(procedure.pk, 0),
-                               unfinished))
+                               unfinished, rules.at_risk_from(sim.state, calendar)))
     return result
 
 
@@ -339,7 +340,8 @@ def _shifted(t: Template, weeks: int, units: dict[str, Unit]) -> Shifted:
         "synced_to_national_portal": s.status in rules.FINISHED_STATUSES, "fee_total": t.fee_total,
         "paid_online": t.fee_total > 0 and t.channel is rules.Channel.ONLINE,
         "state": rules.state_to_json(s), "version": len(t.events) - 1, "created_at": first,
-        "updated_at": s.last_event_at,
+        "updated_at": s.last_event_at, "at_risk_from": _shift_dt(t.at_risk_from, delta),
+        "overdue_from": rules.overdue_from(s), "awaiting_approval": s.awaiting_approval,
     }
     steps = [{"index": st.index, "name": st.name, "role": st.role.value, "unit_id": units[st.unit_ref].pk,
               "holder_id": None, "share_seconds": int(st.share.total_seconds()), "started_at": st.started_at,
@@ -359,7 +361,7 @@ DOSSIER_COLS = ("id", "code", "applicant_kind", "applicant_name", "applicant_id_
                 "current_step", "submitted_at", "received_at", "due_at", "original_due_at", "promised_due_at",
                 "paused_at", "supplement_requests", "forced_late", "apologised", "finished_at", "returned_at",
                 "result_electronic", "synced_to_national_portal", "fee_total", "paid_online", "state", "version",
-                "created_at", "updated_at")
+                "created_at", "updated_at", "at_risk_from", "overdue_from", "awaiting_approval")
 DOSSIER_SHARED = DOSSIER_COLS[11:]
 STEP_COLS = ("dossier_id", "index", "name", "role", "unit_id", "holder_id", "share_seconds", "started_at", "due_at",
              "finished_at")
@@ -523,6 +525,9 @@ def generate(n: int, seed: int, *, unit_codes: Sequence[str] | None = None, unti
         if errors:
             raise errors[0]
         _fix_sequences(counters, first_id, next_id - 1, postgres)
+        from motcua.metrics.rollups import rebuild_range
+
+        rebuild_range(first_id, next_id - 1)  # the reports' rollups of the new dossiers, same transaction
     result.dossiers = n
     result.seconds = time.monotonic() - began
     return result

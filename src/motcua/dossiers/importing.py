@@ -562,6 +562,8 @@ def _dossier(row: ImportRow, units: dict[str, Unit]) -> Dossier:
         current_step=s.current_step, **row.applicant, summary=row.summary,
         submitted_at=s.submitted_at, received_at=s.received_at, due_at=s.due_at, original_due_at=s.original_due_at,
         promised_due_at=s.promised_due_at, paused_at=s.paused_at,
+        at_risk_from=rules.at_risk_from(s, calendar_for_unit(row.receiving)), overdue_from=rules.overdue_from(s),
+        awaiting_approval=s.awaiting_approval,
         supplement_requests=s.supplement_requests_in_processing, forced_late=s.forced_late, apologised=s.apologised,
         finished_at=s.finished_at, returned_at=s.returned_at, result_electronic=s.result_electronic,
         vneid_verified=row.vneid_verified, synced_to_national_portal=row.synced, fee_total=row.fee_total,
@@ -606,6 +608,9 @@ def write_dossiers(rows: list[ImportRow], *, progress: Progress = _noop) -> list
             DossierEvent.objects.bulk_create(events, batch_size=BATCH_SIZE * 2)
             written.extend(dossiers)
             progress("write", start + len(batch), len(rows))
+        from motcua.metrics.rollups import rebuild_dossiers
+
+        rebuild_dossiers(d.pk for d in written)  # the reports' rollups, in the same transaction
     return written
 
 

@@ -108,6 +108,12 @@ class Dossier(models.Model):
     original_due_at = models.DateTimeField(_("original appointment"), null=True, blank=True)
     promised_due_at = models.DateTimeField(_("new appointment (apology)"), null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
+    # Worklist columns, set by the services at each transition from the pure rules (None: not before the
+    # next change): from when the dossier is at risk of lateness (`at_risk_from`) and overdue
+    # (`overdue_from`), and whether it waits for a leader's approval. The worklists compare them in SQL.
+    at_risk_from = models.DateTimeField(null=True, blank=True, editable=False)
+    overdue_from = models.DateTimeField(null=True, blank=True, editable=False)
+    awaiting_approval = models.BooleanField(default=False, editable=False)
     supplement_requests = models.PositiveSmallIntegerField(default=0)
     forced_late = models.BooleanField(default=False)
     apologised = models.BooleanField(default=False)
@@ -131,6 +137,25 @@ class Dossier(models.Model):
         indexes = [
             # Worklists: a unit's dossiers in a status, by due time.
             models.Index(fields=["current_unit", "status", "due_at"], name="dossier_worklist_idx"),
+            # Worklists (motcua.dossiers.worklists): overdue and at risk (one range per unit and status), the
+            # open dossiers of a unit in each sort order, and those awaiting approval, by due time.
+            models.Index(fields=["current_unit", "status", "overdue_from"], name="dossier_worklist_overdue_idx"),
+            models.Index(fields=["current_unit", "status", "at_risk_from", "overdue_from"],
+                         name="dossier_worklist_risk_idx"),
+            models.Index(fields=["current_unit", "due_at", "id"], condition=Q(status__in=(1, 2, 4, 5, 6, 9)),
+                         name="dossier_open_due_idx"),
+            models.Index(fields=["current_unit", "received_at", "id"], condition=Q(status__in=(1, 2, 4, 5, 6, 9)),
+                         name="dossier_open_received_idx"),
+            models.Index(fields=["current_unit", "code"], condition=Q(status__in=(1, 2, 4, 5, 6, 9)),
+                         name="dossier_open_code_idx"),
+            models.Index(fields=["current_unit", "due_at", "id"], condition=Q(awaiting_approval=True),
+                         name="dossier_approval_idx"),
+            models.Index(fields=["current_unit", "due_at", "id"], condition=Q(status=4),
+                         name="dossier_processing_due_idx"),
+            models.Index(fields=["current_unit", "due_at", "id"], condition=Q(status__in=(5, 6)),
+                         name="dossier_paused_due_idx"),
+            models.Index(fields=["current_unit", "due_at", "id"], condition=Q(forced_late=True, status__in=(4, 5, 6)),
+                         name="dossier_forced_late_idx"),
             models.Index(fields=["competent_unit", "status", "due_at"], name="dossier_competent_idx"),
             models.Index(fields=["receiving_unit", "received_at"], name="dossier_receiving_idx"),
             models.Index(fields=["status", "due_at"], name="dossier_status_due_idx"),

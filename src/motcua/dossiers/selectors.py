@@ -113,13 +113,20 @@ def steps_of(dossier: Dossier) -> QuerySet[StepExecution]:
 
 
 def public_lookup(code: str) -> dict[str, Any] | None:
-    """What anyone may see by code: no personal data beyond a masked name."""
+    """What anyone may see by code: no personal data beyond a masked name.
+
+    `timeliness` is the rules' judgement now ("early", "on_time", "late", "in_time", "overdue" or None).
+    """
     row = (Dossier.objects.filter(code=code)
            .values("code", "status", "received_at", "due_at", "finished_at", "returned_at", "applicant_name",
-                   "procedure__name", "receiving_unit__name").first())
+                   "procedure__name", "receiving_unit__name", "state").first())
     if row is None:
         return None
+    from motcua.dossiers import domain as rules
+
     row["applicant_name"] = mask_name(row["applicant_name"])
+    judged = rules.timeliness_of(rules.state_from_json(row.pop("state")), timezone.now())
+    row["timeliness"] = None if judged is None else judged.value
     return row
 
 
@@ -139,8 +146,12 @@ def components_of(dossier: Dossier) -> QuerySet[DossierComponent]:
 
 
 def file_of(dossier: Dossier, sha256: str) -> StoredFile | None:
-    """A stored file attached to one of `dossier`'s components (None for any other file)."""
-    return StoredFile.objects.filter(sha256=sha256, components__dossier=dossier).distinct().first()
+    """A stored file attached to one of `dossier`'s components or recorded as its result (None for any other)."""
+    found = StoredFile.objects.filter(sha256=sha256, components__dossier=dossier).distinct().first()
+    if found is None and DossierEvent.objects.filter(dossier=dossier, action="record_result",
+                                                     payload__result_file=sha256).exists():
+        found = StoredFile.objects.filter(sha256=sha256).first()
+    return found
 
 
 def officer_by_username(username: str) -> User | None:
@@ -156,3 +167,58 @@ def unit_for_transfer(code: str) -> Unit | None:
     from motcua.core.models import Unit as UnitModel
 
     return UnitModel.objects.filter(code=code, is_active=True).first()
+
+
+# ---- readers for the back-office dossier page and return desk ------------------------------------------
+
+MAX_PICK_LIST = 500
+
+
+def officers_for_step(unit: Unit, role: str, *, limit: int = 200) -> list[User]:
+    """Active officers who may hold a step of `role` at `unit`: the role held at the unit or above it."""
+    from motcua.core.models import User as UserModel
+
+    codes = [c for c in unit.path.split("/") if c]
+    return list(UserModel.objects.filter(is_active=True, roles__role=role, roles__unit__code__in=codes)
+                .distinct().order_by("full_name", "username")[:limit])
+
+
+def units_for_transfer(*, limit: int = MAX_PICK_LIST) -> list[Unit]:
+    """Active units a dossier may be handed over to (interconnected flow), in tree order; bounded."""
+    from motcua.core.models import Unit as UnitModel
+
+    return list(UnitModel.objects.filter(is_active=True).order_by("path")[:limit])
+
+
+@dataclass(frozen=True)
+class ResultDocument:
+    """A result recorded on a dossier (`record_result` event) and its document, if one was uploaded."""
+
+    at: datetime
+    actor_name: str
+    electronic: bool
+    note: str
+    file: StoredFile | None
+
+
+def result_documents_of(dossier: Dossier) -> list[ResultDocument]:
+    """The results recorded on `dossier`, oldest first, with their stored documents (two queries)."""
+    events = list(DossierEvent.objects.filter(dossier=dossier, action="record_result").order_by("seq")[:100])
+    shas = {str(e.payload.get("result_file")) for e in events if e.payload.get("result_file")}
+    files = {f.sha256: f for f in StoredFile.objects.filter(sha256__in=shas)} if shas else {}
+    return [ResultDocument(e.at, e.actor_name, bool(e.payload.get("electronic")), str(e.payload.get("reason") or ""),
+                           files.get(str(e.payload.get("result_file") or "")))
+            for e in events]
+
+
+def names_for(user_ids: set[str], unit_codes: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Display names of the officers (by id, as event payloads hold them) and units (by code) an event names."""
+    from motcua.core.models import Unit as UnitModel
+    from motcua.core.models import User as UserModel
+
+    ids = [int(i) for i in user_ids if i.isdigit()][:MAX_PICK_LIST]
+    users = {str(pk): full_name or username for pk, full_name, username in
+             UserModel.objects.filter(pk__in=ids).values_list("pk", "full_name", "username")} if ids else {}
+    codes = sorted(unit_codes)[:MAX_PICK_LIST]
+    units = dict(UnitModel.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    return users, units

@@ -8,7 +8,7 @@ snapshot, appends exactly one `DossierEvent`, and schedules side effects after c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import IO, Any
 
@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from motcua.catalog import selectors as catalog
 from motcua.catalog.models import Procedure
 from motcua.core.domain.permissions import Action, Role
-from motcua.core.models import RoleAssignment, Unit, User
-from motcua.core.permissions import can
+from motcua.core.models import Unit, User
+from motcua.core.permissions import can, roles_at
 from motcua.dossiers import domain as rules
 from motcua.dossiers.codes import next_code
 from motcua.dossiers.files import UploadBatch, store_upload
@@ -125,10 +125,8 @@ class ComponentData:
 
 
 def _roles_at(user: User, unit: Unit) -> list[Role]:
-    """Roles `user` holds at `unit` or above it (a role reaches its subtree)."""
-    codes = [c for c in unit.path.split("/") if c]
-    return [Role(r) for r in RoleAssignment.objects.filter(user_id=user.pk, unit__code__in=codes)
-            .values_list("role", flat=True).distinct()]
+    """Roles `user` holds at `unit` or above it (a role reaches its subtree); cached per request."""
+    return roles_at(user, unit)
 
 
 def _resolve_unit(ref: str, *, receiving: Unit, competent: Unit, coordinating: Unit | None) -> Unit:
@@ -136,12 +134,23 @@ def _resolve_unit(ref: str, *, receiving: Unit, competent: Unit, coordinating: U
 
 
 def step_templates_for(procedure: Procedure, receiving: Unit, competent: Unit) -> list[rules.StepTemplate]:
-    coordinating = (Unit.objects.filter(catalog_procedures__procedure=procedure,
-                                        catalog_procedures__role="coordinating").first())
+    return _step_plan(procedure, receiving, competent)[0]
+
+
+def _step_plan(procedure: Procedure, receiving: Unit, competent: Unit) -> tuple[list[rules.StepTemplate],
+                                                                                  dict[str, Unit]]:
+    """The step templates of a new dossier and the units they name (by code)."""
     steps = catalog.step_template(procedure, competent)
+    units = {receiving.code: receiving, competent.code: competent}
     if not steps:
         hours = (catalog.limit_of(procedure).working_seconds or 8 * 3600) // 3600
-        return [rules.StepTemplate(_("Processing"), Role.SPECIALIST, competent.code, hours)]
+        return [rules.StepTemplate(_("Processing"), Role.SPECIALIST, competent.code, hours)], units
+    coordinating = None
+    if any(s.relative_unit == "coordinating_unit" for s in steps):
+        coordinating = (Unit.objects.filter(catalog_procedures__procedure=procedure,
+                                            catalog_procedures__role="coordinating").first())
+        if coordinating is not None:
+            units[coordinating.code] = coordinating
     return [
         rules.StepTemplate(
             s.name, Role(s.role),
@@ -149,19 +158,19 @@ def step_templates_for(procedure: Procedure, receiving: Unit, competent: Unit) -
             s.hours,
         )
         for s in steps
-    ]
+    ], units
 
 
 def competent_unit_for(procedure: Procedure, receiving: Unit, competent: Unit | None) -> Unit:
-    candidates = catalog.competent_units(procedure)
+    links = catalog.competent_links(procedure)
     if competent is not None:
-        if not candidates.filter(pk=competent.pk).exists():
+        if not catalog.is_competent(links, competent):
             raise ValidationError({"competent_unit": _("This unit is not competent for the procedure.")})
         return competent
     # The receiving unit itself, else the nearest competent unit above it, else the first one.
-    own = candidates.filter(pk=receiving.pk).first()
-    if own is not None:
-        return own
+    if catalog.is_competent(links, receiving):
+        return receiving
+    candidates = catalog.competent_units(procedure)
     ancestors = [c for c in receiving.path.split("/") if c]
     above = candidates.filter(code__in=ancestors).order_by("-depth").first()
     chosen = above or candidates.order_by("path").first()
@@ -199,8 +208,13 @@ def create_dossier(
     now: datetime | None = None,
     vneid_verified: bool = False,
     fee_total: int = 0,
+    register_only: bool = False,
 ) -> Dossier:
-    """Receive a dossier at the counter or by post (status 4 at the first step), or register an online one (1)."""
+    """Receive a dossier at the counter or by post (status 4 at the first step), or register an online one (1).
+
+    `register_only`: register a counter or postal dossier without receiving it (status 1, as the applicant's
+    submission), so that the desk can request a supplement (Mẫu 02) or refuse it (Mẫu 03) at intake.
+    """
     if actor is not None and not can(actor, Action.DOSSIER_RECEIVE, receiving_unit):
         raise PermissionDenied(_("You cannot receive dossiers for this unit."))
     _validate_applicant(applicant)
@@ -208,12 +222,12 @@ def create_dossier(
         raise ValidationError({"summary": _("The text contains a character that is not allowed.")})
     now = now or timezone.now()
     competent = competent_unit_for(procedure, receiving_unit, competent_unit)
-    online = channel == Channel.ONLINE
+    online = channel == Channel.ONLINE or register_only
     calendar = calendar_for_unit(receiving_unit)
+    templates, units = _step_plan(procedure, receiving_unit, competent)
     try:
         created = rules.new_dossier(
-            catalog.limit_of(procedure), step_templates_for(procedure, receiving_unit, competent), now, calendar,
-            rules.Channel(channel), online,
+            catalog.limit_of(procedure), templates, now, calendar, rules.Channel(channel), online,
         )
     except rules.TransitionError as err:
         raise DossierError(err.code.value, _transition_detail(err)) from err
@@ -225,31 +239,44 @@ def create_dossier(
         applicant_phone=applicant.phone, applicant_email=applicant.email, applicant_address=applicant.address,
         summary=summary, vneid_verified=vneid_verified, fee_total=fee_total,
     )
-    _copy_state(dossier, state)
-    dossier.full_clean(exclude=["procedure", "receiving_unit", "competent_unit", "current_unit", "current_holder"])
-    dossier.save()
-    _sync_steps(dossier, state, units={u.code: u for u in Unit.objects.filter(
-        code__in={s.unit_ref for s in state.steps})})
+    _copy_state(dossier, state, calendar)
+    # The code comes from the gap-free sequence and the constraints are the database's: checking them here
+    # would only cost queries.
+    dossier.full_clean(exclude=["procedure", "receiving_unit", "competent_unit", "current_unit", "current_holder"],
+                       validate_unique=False, validate_constraints=False)
+    dossier.save(force_insert=True)
+    _insert_steps(dossier, state, units)
+    for component in components:
+        if not component.name.strip():
+            raise ValidationError({"components": _("Every component needs a name.")})
     batch = UploadBatch()
     try:
+        plain = [_component_row(dossier, c, order) for order, c in enumerate(components) if not c.files]
+        DossierComponent.objects.bulk_create(plain)
         for order, component in enumerate(components):
-            _add_component(dossier, component, order, batch)
+            if component.files:
+                _add_component(dossier, component, order, batch)
     except Exception:
         batch.discard_new()
         raise
     transaction.on_commit(batch.written.clear)
-    _append_event(dossier, created.event, actor)
+    _append_event(dossier, created.event, actor, seq=1)
     return dossier
+
+
+def _component_row(dossier: Dossier, data: ComponentData, order: int) -> DossierComponent:
+    return DossierComponent(
+        dossier=dossier, required_document_id=data.required_document_id, name=data.name.strip(), form=data.form,
+        quantity=max(1, data.quantity), digitized=data.digitized or bool(data.files), reused=data.reused,
+        from_citizen_store=data.from_citizen_store, order=order,
+    )
 
 
 def _add_component(dossier: Dossier, data: ComponentData, order: int, batch: UploadBatch) -> DossierComponent:
     if not data.name.strip():
         raise ValidationError({"components": _("Every component needs a name.")})
-    component = DossierComponent.objects.create(
-        dossier=dossier, required_document_id=data.required_document_id, name=data.name.strip(), form=data.form,
-        quantity=max(1, data.quantity), digitized=data.digitized or bool(data.files), reused=data.reused,
-        from_citizen_store=data.from_citizen_store, order=order,
-    )
+    component = _component_row(dossier, data, order)
+    component.save(force_insert=True)
     for upload in data.files:
         component.files.add(store_upload(upload, batch=batch))
     return component
@@ -270,6 +297,65 @@ class ActionParams:
     reason: str = ""
     tracking_number: str = ""
     as_applicant: bool = False
+    # Facts recorded in the event payload (checked by `_details`): the amount to pay (request_payment, VND),
+    # the documents to supplement (request_supplement), who received the result at the desk (return_result),
+    # the result document (record_result; stored by content like any dossier file).
+    amount: int | None = None
+    missing: tuple[str, ...] = ()
+    receiver_name: str = ""
+    receiver_id_number: str = ""
+    receiver_relationship: str = ""  # RECEIVER_RELATIONSHIPS
+    result_file: IO[bytes] | None = None
+
+
+RECEIVER_RELATIONSHIPS = ("self", "authorised")
+NOTE_ACTION = "note"
+"""Event action of an officer's note: recorded in the event log, changes nothing else."""
+MAX_DETAIL_LENGTH = 2000
+_NOTE_ROLES = frozenset({Role.RECEPTION_OFFICER, Role.SPECIALIST, Role.LEADER, Role.CLERK})
+
+
+def _invalid(message: str) -> DossierError:
+    return DossierError("invalid_parameter", message, 400)
+
+
+def _details(act: rules.DossierAction, params: ActionParams) -> dict[str, rules.PayloadValue]:
+    """The extra facts `act` records in its event, validated (nothing is written when one is wrong)."""
+    texts = [params.reason, params.tracking_number, params.receiver_name, params.receiver_id_number,
+             params.receiver_relationship, *params.missing]
+    if any("\x00" in t for t in texts):
+        raise _invalid(_("The text contains a character that is not allowed."))
+    if any(len(t) > MAX_DETAIL_LENGTH for t in texts):
+        raise _invalid(_("A text is too long (at most %(n)s characters).") % {"n": MAX_DETAIL_LENGTH})
+    details: dict[str, rules.PayloadValue] = {}
+    if params.tracking_number.strip():
+        details["tracking_number"] = params.tracking_number.strip()
+    if params.amount is not None:
+        if act is not rules.DossierAction.REQUEST_PAYMENT or isinstance(params.amount, bool) \
+                or not 1 <= params.amount <= 10**13:
+            raise _invalid(_("The amount to pay must be a whole number of đồng greater than zero."))
+        details["amount"] = params.amount
+    missing = [m.strip() for m in params.missing if m.strip()]
+    if missing:
+        if act is not rules.DossierAction.REQUEST_SUPPLEMENT:
+            raise _invalid(_("Documents to supplement only go with a supplement request."))
+        details["missing"] = "\n".join(missing)
+    receiver = (params.receiver_name.strip(), params.receiver_id_number.strip(), params.receiver_relationship)
+    if any(receiver):
+        name, id_number, relationship = receiver
+        if act is not rules.DossierAction.RETURN_RESULT or params.channel != rules.ReturnChannel.DESK.value:
+            raise _invalid(_("Who received the result is only recorded for a return at the desk."))
+        if not name:
+            raise _invalid(_("Enter the full name of the person who receives the result."))
+        if id_number and not (id_number.isdigit() and len(id_number) in (9, 12)):
+            raise _invalid(_("An ID number has 12 digits (or 9 for an old ID card)."))
+        if relationship and relationship not in RECEIVER_RELATIONSHIPS:
+            raise _invalid(_("Say whether the receiver is the applicant or an authorised person."))
+        details.update({"receiver_name": name, "receiver_id_number": id_number,
+                        "receiver_relationship": relationship})
+    if params.result_file is not None and act is not rules.DossierAction.RECORD_RESULT:
+        raise _invalid(_("A result document only goes with recording the result."))
+    return details
 
 
 def load_state(dossier: Dossier) -> rules.DossierState:
@@ -281,12 +367,11 @@ def perform(*, actor: User | None, code: str, action: str, params: ActionParams 
             now: datetime | None = None) -> Dossier:
     """Do `action` on the dossier `code` as `actor` (None = the system)."""
     params = params or ActionParams()
-    if "\x00" in params.reason + params.tracking_number:
-        raise DossierError("invalid_parameter", _("The text contains a character that is not allowed."), 400)
     try:
         act = rules.DossierAction(action)
     except ValueError as exc:
         raise DossierError("unknown_action", _("Unknown action “%(action)s”.") % {"action": action}, 400) from exc
+    details = _details(act, params)
     dossier = (Dossier.objects.select_for_update().select_related("receiving_unit", "current_unit")
                .filter(code=code).first())
     if dossier is None or (actor is not None and not can(actor, Action.DOSSIER_VIEW, dossier.current_unit)
@@ -311,20 +396,66 @@ def perform(*, actor: User | None, code: str, action: str, params: ActionParams 
     except ValueError as err:
         raise DossierError("invalid_parameter", _("Some information given is not valid: %(e)s") % {"e": err},
                            400) from err
-    _copy_state(dossier, result.state)
-    units = {u.code: u for u in Unit.objects.filter(code__in={s.unit_ref for s in result.state.steps})}
-    step = result.state.step
-    if step is not None:
-        dossier.current_unit = units.get(step.unit_ref, dossier.current_unit)
-    dossier.version += 1
-    dossier.save()
-    _sync_steps(dossier, result.state, units=units)
-    event = result.event
-    if params.tracking_number:
-        event = rules.TransitionEvent(**{**event.__dict__, "payload": {**event.payload,
-                                                                       "tracking_number": params.tracking_number}})
-    _append_event(dossier, event, actor)
+    batch = UploadBatch()
+    try:
+        if params.result_file is not None:
+            try:
+                details["result_file"] = store_upload(params.result_file, batch=batch).sha256
+            except ValidationError as exc:
+                raise DossierError(exc.code or "invalid_file", " ".join(exc.messages), 422) from exc
+        _copy_state(dossier, result.state, calendar)
+        units = {u.code: u for u in Unit.objects.filter(code__in={s.unit_ref for s in result.state.steps})}
+        step = result.state.step
+        if step is not None:
+            dossier.current_unit = units.get(step.unit_ref, dossier.current_unit)
+        dossier.version += 1
+        dossier.save()
+        _sync_steps(dossier, result.state, units=units)
+        event = result.event
+        if details:
+            event = replace(event, payload={**event.payload, **details})
+        _append_event(dossier, event, actor)
+    except Exception:
+        batch.discard_new()
+        raise
+    transaction.on_commit(batch.written.clear)
     return dossier
+
+
+def _note_roles(actor: User, dossier: Dossier) -> list[Role]:
+    units = (dossier.current_unit, dossier.receiving_unit, dossier.competent_unit)
+    return sorted({r for u in units for r in _roles_at(actor, u)} & _NOTE_ROLES, key=lambda r: r.value)
+
+
+def can_add_note(actor: User, dossier: Dossier) -> bool:
+    """May `actor` add a note to `dossier` (an officer role at its current, receiving or competent unit)?"""
+    return bool(actor.is_superuser or _note_roles(actor, dossier))
+
+
+@transaction.atomic
+def add_note(*, actor: User, code: str, text: str, now: datetime | None = None) -> DossierEvent:
+    """An officer's note on a dossier: one `note` event (payload `note`); status, steps and times are unchanged.
+
+    404 outside the actor's reach; 403 for users without an officer role there (monitors, administrators).
+    """
+    text = text.strip()
+    if not text or "\x00" in text or len(text) > MAX_DETAIL_LENGTH:
+        raise ValidationError({"text": _("Write a note of 1 to %(n)s characters.") % {"n": MAX_DETAIL_LENGTH}})
+    dossier = (Dossier.objects.select_for_update()
+               .select_related("receiving_unit", "current_unit", "competent_unit").filter(code=code).first())
+    units = [] if dossier is None else [dossier.current_unit, dossier.receiving_unit, dossier.competent_unit]
+    if dossier is None or not any(can(actor, Action.DOSSIER_VIEW, u) for u in units):
+        raise DossierError("dossier_not_found", _("Not found, or you are not allowed to see it."), 404)
+    roles = _note_roles(actor, dossier)
+    if not roles and not actor.is_superuser:
+        raise DossierError("permission_denied", _("Only officers handling dossiers can add notes."), 403)
+    seq = (DossierEvent.objects.filter(dossier=dossier).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    return DossierEvent.objects.create(
+        dossier=dossier, seq=seq, action=NOTE_ACTION, actor=actor, actor_name=actor.full_name or actor.username,
+        at=now or timezone.now(), from_status=dossier.status, to_status=dossier.status,
+        from_step=dossier.current_step, to_step=dossier.current_step,
+        payload={"note": text, "actor_role": roles[0].value if roles else Role.LEADER.value},
+    )
 
 
 def _actor_role(actor: User | None, dossier: Dossier, state: rules.DossierState, act: rules.DossierAction,
@@ -371,7 +502,7 @@ def allowed_actions_for(actor: User, dossier: Dossier, now: datetime | None = No
 # Persistence helpers
 
 
-def _copy_state(dossier: Dossier, state: rules.DossierState) -> None:
+def _copy_state(dossier: Dossier, state: rules.DossierState, calendar: WorkCalendar) -> None:
     dossier.status = int(state.status)
     dossier.current_step = state.current_step
     dossier.submitted_at = state.submitted_at
@@ -380,6 +511,9 @@ def _copy_state(dossier: Dossier, state: rules.DossierState) -> None:
     dossier.original_due_at = state.original_due_at
     dossier.promised_due_at = state.promised_due_at
     dossier.paused_at = state.paused_at
+    dossier.at_risk_from = rules.at_risk_from(state, calendar)
+    dossier.overdue_from = rules.overdue_from(state)
+    dossier.awaiting_approval = state.awaiting_approval
     dossier.supplement_requests = state.supplement_requests_in_processing
     dossier.forced_late = state.forced_late
     dossier.apologised = state.apologised
@@ -391,17 +525,27 @@ def _copy_state(dossier: Dossier, state: rules.DossierState) -> None:
     dossier.state = rules.state_to_json(state)
 
 
+def _step_values(step: rules.StepState, units: dict[str, Unit]) -> dict[str, Any]:
+    return {
+        "name": step.name, "role": step.role.value, "unit": units[step.unit_ref],
+        "holder_id": int(step.holder) if step.holder else None,
+        "share_seconds": int(step.share.total_seconds()), "started_at": step.started_at,
+        "due_at": step.due_at, "finished_at": step.finished_at,
+    }
+
+
+def _insert_steps(dossier: Dossier, state: rules.DossierState, units: dict[str, Unit]) -> None:
+    """The step rows of a new dossier, in one statement."""
+    StepExecution.objects.bulk_create(
+        [StepExecution(dossier=dossier, index=step.index, **_step_values(step, units)) for step in state.steps])
+
+
 def _sync_steps(dossier: Dossier, state: rules.DossierState, *, units: dict[str, Unit]) -> None:
     """Keep one StepExecution row per step in step with the state (Mẫu 06 reads them)."""
     existing = {s.index: s for s in StepExecution.objects.filter(dossier=dossier)}
     for step in state.steps:
         row = existing.get(step.index) or StepExecution(dossier=dossier, index=step.index)
-        values: dict[str, Any] = {
-            "name": step.name, "role": step.role.value, "unit": units[step.unit_ref],
-            "holder_id": int(step.holder) if step.holder else None,
-            "share_seconds": int(step.share.total_seconds()), "started_at": step.started_at,
-            "due_at": step.due_at, "finished_at": step.finished_at,
-        }
+        values = _step_values(step, units)
         if row.pk is None or any(getattr(row, k if k != "unit" else "unit_id") != (v.pk if k == "unit" else v)
                                  for k, v in values.items()):
             for k, v in values.items():
@@ -409,8 +553,12 @@ def _sync_steps(dossier: Dossier, state: rules.DossierState, *, units: dict[str,
             row.save()
 
 
-def _append_event(dossier: Dossier, event: rules.TransitionEvent, actor: User | None) -> DossierEvent:
-    seq = (DossierEvent.objects.filter(dossier=dossier).order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+def _append_event(dossier: Dossier, event: rules.TransitionEvent, actor: User | None,
+                  seq: int | None = None) -> DossierEvent:
+    """Append the event; `seq` is known for a new dossier (1), else the next after the last one."""
+    if seq is None:
+        seq = (DossierEvent.objects.filter(dossier=dossier).order_by("-seq").values_list("seq", flat=True)
+               .first() or 0) + 1
     row = DossierEvent.objects.create(
         dossier=dossier, seq=seq, action=event.action.value, actor=actor,
         actor_name=(actor.full_name or actor.username) if actor else str(event.actor_role.value),
@@ -419,6 +567,8 @@ def _append_event(dossier: Dossier, event: rules.TransitionEvent, actor: User | 
         payload={**event.payload, "actor_role": event.actor_role.value},
     )
     from motcua.dossiers.tasks import schedule_event_side_effects
+    from motcua.metrics.rollups import on_event as keep_rollups
 
+    keep_rollups(dossier, event)  # the reports' rollups, exact in the same transaction
     schedule_event_side_effects(row)
     return row

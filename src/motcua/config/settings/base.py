@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "motcua.workcalendar",
     "motcua.catalog",
     "motcua.dossiers",
+    "motcua.metrics",
     "motcua.backoffice",
     "motcua.portal",
     "motcua.api",
@@ -145,6 +146,8 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # Largest upload accepted for one dossier component (bytes).
 MOTCUA_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+# Public address of the citizens' portal: the QR codes of the printed forms point to {this}/lookup/?code=….
+MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Years of the seeded national holiday calendar.
 MOTCUA_HOLIDAY_YEARS = (2020, 2035)
 

@@ -45,8 +45,10 @@ Decisions (the service layer and the tests rely on them):
 
 from .deadlines import (
     at_risk,
+    at_risk_from,
     compare,
     needed_working_time,
+    overdue_from,
     promise_timeliness,
     remaining_working_time,
     step_timeliness,
@@ -106,9 +108,11 @@ __all__ = [
     "allowed_actions",
     "apply",
     "at_risk",
+    "at_risk_from",
     "compare",
     "needed_working_time",
     "new_dossier",
+    "overdue_from",
     "promise_timeliness",
     "remaining_working_time",
     "state_from_json",

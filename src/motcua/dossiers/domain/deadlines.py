@@ -197,3 +197,56 @@ def at_risk(state: DossierState, at: datetime, calendar: WorkCalendar) -> bool:
     if remaining is None or state.current_step is None:
         return False
     return remaining < needed_working_time(state, at, calendar)
+
+
+def at_risk_from(state: DossierState, calendar: WorkCalendar) -> datetime | None:
+    """The instant from which `at_risk` holds until the dossier's next change; None when it never does.
+
+    For every `at` from `state.last_event_at` on: `at_risk(state, at, calendar)` ⇔ `at >= at_risk_from(...)`.
+    Stored in a column at each transition, it lets a worklist find the dossiers at risk with one indexed
+    comparison (`at_risk_from <= now`) instead of working-time arithmetic per row. Derivation, with
+    `w` the working time elapsed since the last change `a`, `R` the working time from `a` to the
+    appointment, `K` the unused share of the current step at `a` and `L` the later steps' shares:
+    remaining = R − w and needed = max(K − w, 0) + L, so while w ≤ K the dossier is at risk iff R < K + L
+    (a constant), and afterwards iff w > R − L. Hence: at risk from `a` when R − L < max(K, 0) (or when
+    R − L < 0), otherwise from the first instant at which w exceeds R − L (by one microsecond, the
+    resolution of the working-time arithmetic). While the clock is paused nothing moves: at risk
+    from the pause or never.
+    """
+    step = state.step
+    due = state.original_due_at
+    if due is None or step is None or state.finished_at is not None:
+        return None
+    if state.paused_at is not None:
+        return state.paused_at if at_risk(state, state.paused_at, calendar) else None
+    a = state.last_event_at
+    later = sum((s.share for s in state.steps[step.index + 1:]), _ZERO)
+    try:
+        if step.started_at is None:  # nothing spent yet, and nothing will be: the need is constant
+            threshold = calendar.working_time_between(a, due) - step.share - later
+        else:
+            unused = step.share - max(calendar.working_time_between(step.started_at, a), _ZERO)
+            threshold = calendar.working_time_between(a, due) - later
+            if threshold < max(unused, _ZERO):
+                return a
+        if threshold < _ZERO:
+            return a
+        return calendar.add_working_time(a, threshold + timedelta(microseconds=1))
+    except ValueError:  # outside the calendar's range: no verdict within it
+        return None
+
+
+def overdue_from(state: DossierState) -> datetime | None:
+    """The instant from which the worklists count the dossier as overdue, until its next change; None: never.
+
+    Overdue means in processing with the appointment the applicant holds now (`due_at`) passed: after
+    `due_at` while the clock runs; from the pause if it was already passed when the clock stopped (a
+    paused clock cannot pass it); at once when a second supplement request forced it late.
+    """
+    if state.current_step is None or state.due_at is None or state.finished_at is not None:
+        return None
+    if state.forced_late:
+        return state.last_event_at
+    if state.paused_at is not None:
+        return state.paused_at if state.due_at < state.paused_at else None
+    return state.due_at + timedelta(microseconds=1)

@@ -102,6 +102,12 @@ class DossierState:
         """A process with a leader step needs `approve` before its result can be recorded."""
         return any(s.role is Role.LEADER for s in self.steps)
 
+    @property
+    def awaiting_approval(self) -> bool:
+        """Processing at a leader's step and not approved yet: what a leader's worklist shows to approve."""
+        step = self.step
+        return self.status is Status.PROCESSING and step is not None and step.role is Role.LEADER and not self.approved
+
 
 @dataclass(frozen=True, slots=True)
 class Context:
