@@ -40,9 +40,10 @@ class Desk:
     monitor: User
 
     def receive(self, unit: str, at: str | datetime, *, online: bool = False, files: bool = False,
-                **kw: Any) -> Dossier:
+                components: list[ComponentData] | None = None, **kw: Any) -> Dossier:
         when = local(at) if isinstance(at, str) else at
-        components = [ComponentData(name="Tờ khai", files=[io.BytesIO(b"%PDF-1.7\n%%EOF\n")])] if files else []
+        if components is None:
+            components = [ComponentData(name="Tờ khai", files=[io.BytesIO(b"%PDF-1.7\n%%EOF\n")])] if files else []
         return create_dossier(
             actor=self.officers[unit], procedure=catalog.procedure_by_code(PROCEDURE), receiving_unit=self.units[unit],
             channel=Channel.ONLINE if online else Channel.DIRECT, applicant=ApplicantData(name="Nguyễn Văn An"),

@@ -136,3 +136,12 @@ def test_rebuild_and_verify(desk, april):
     assert raised.value.returncode == 1 and "motcua report rebuild" in str(raised.value)
     run("rebuild")
     assert "khớp" in run("verify", *PERIOD)[0]
+
+
+def test_contradictory_rollups_stop_the_report_with_advice(desk, april):
+    from motcua.metrics.models import RollupMonth
+
+    RollupMonth.objects.filter(received_other__gt=0).update(received_other=0)  # received, yet resolved…
+    with pytest.raises(CommandError) as raised:
+        run("ii06a", *PERIOD, "--unit", desk.units["a"].code)
+    assert raised.value.returncode == 1 and "motcua report rebuild" in str(raised.value)

@@ -84,6 +84,11 @@ def test_a_hand_counted_month_through_the_services(desk):
         d["on_time"], d["supplement"], d["withdrawn"], d["in_time"]}
     assert set(selectors.ii06a_dossiers("carried_over", a, APRIL)) == {d["carried"]}
     assert set(selectors.ii06a_dossiers("in_progress_overdue", province, APRIL)) == {d["online"], d["other_unit"]}
+    assert set(index.drilldown("2.1", "numerator", user=desk.monitor)) == {
+        d["on_time"], d["supplement"], d["withdrawn"], d["in_time"]}
+    assert index.drilldown("3.1", "denominator").model.__name__ == "Procedure"
+    with pytest.raises(ValueError):
+        index.drilldown("5.2", "numerator")
     for i in index.indicators:
         if i.has_data and i.source is m.Source.DOSSIERS:
             assert selectors.indicator_dossiers(i.code, "numerator", a, APRIL).count() == i.numerator, i.code

@@ -36,12 +36,11 @@ import binascii
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
@@ -138,6 +137,8 @@ class WorklistFilter:
     status: int | None = None
     channel: int | None = None
     query: str = ""  # dossier code or applicant name (part of it)
+    # The open dossiers of the officer's units matching `query`, resolved once per request (`resolve_query`).
+    matches: tuple[int, ...] | None = None
 
     @property
     def active(self) -> bool:
@@ -202,6 +203,31 @@ def visible_tabs(scope: WorklistScope) -> tuple[Tab, ...]:
 _CODE_LIKE = re.compile(r"^[0-9A-Za-z.\-]*\d[0-9A-Za-z.\-]*$")
 
 
+def _text_q(query: str) -> Q | None:
+    query = " ".join(query.split())[:MAX_QUERY_LENGTH]
+    if not query:
+        return None
+    if _CODE_LIKE.match(query):
+        return Q(code__contains=query.upper())
+    return Q(applicant_name__icontains=query)
+
+
+MAX_MATCHES = 1000  # a text search resolves at most this many dossiers (then asks for a narrower one)
+
+
+def resolve_query(scope: WorklistScope, f: WorklistFilter) -> tuple[WorklistFilter, bool]:
+    """`f` with the open dossiers of the officer's units matching its text resolved to their ids (one
+    bounded query through the trigram indexes on PostgreSQL), so that every tab count and the page
+    filter on the ids instead of repeating the text search; and whether there were more than
+    MAX_MATCHES (the first ones found are kept: the search should be narrowed)."""
+    text = _text_q(f.query)
+    if text is None or not scope.unit_ids:
+        return f, False
+    ids = list(Dossier.objects.filter(text, current_unit_id__in=list(scope.unit_ids), status__in=OPEN_STATUSES)
+               .order_by().values_list("pk", flat=True)[: MAX_MATCHES + 1])
+    return replace(f, matches=tuple(sorted(ids[:MAX_MATCHES]))), len(ids) > MAX_MATCHES
+
+
 def apply_filter(qs: QuerySet[Dossier], f: WorklistFilter) -> QuerySet[Dossier]:
     if f.procedure:
         qs = qs.filter(procedure__code=f.procedure)
@@ -209,12 +235,12 @@ def apply_filter(qs: QuerySet[Dossier], f: WorklistFilter) -> QuerySet[Dossier]:
         qs = qs.filter(status=f.status)
     if f.channel:
         qs = qs.filter(channel=f.channel)
-    query = " ".join(f.query.split())[:MAX_QUERY_LENGTH]
-    if query:
-        if _CODE_LIKE.match(query):
-            qs = qs.filter(code__contains=query.upper())
-        else:
-            qs = qs.filter(applicant_name__icontains=query)
+    if f.matches is not None:
+        qs = qs.filter(pk__in=f.matches)
+    else:
+        text = _text_q(f.query)
+        if text is not None:
+            qs = qs.filter(text)
     return qs
 
 
@@ -370,7 +396,7 @@ class WorklistPage:
     tab: Tab
 
 
-MAX_MERGED_UNITS = 50  # up to this many units, a big part is read per unit on its own ordered index
+MAX_PER_UNIT = 50  # up to this many units, a big part is read per unit on its own ordered index
 SMALL_SET = 1000  # a part (in a unit) with at most this many dossiers is read whole and sorted, never walked
 RARE_SET = 20_000  # the same for a rare part over all the units
 
@@ -379,12 +405,14 @@ def worklist_page(scope: WorklistScope, tab: Tab, f: WorklistFilter | None = Non
                   after: str | None = None, before: str | None = None, limit: int = PAGE_SIZE) -> WorklistPage:
     """One page of `tab`, keyset-paginated on (sort column, pk): `after` the next page, `before` the previous.
 
-    Raises CursorError for a malformed cursor. On PostgreSQL, how each part of the tab is read in each
-    unit depends on its size (one bounded count per part and unit): a small part is read whole through
-    its filtering index and sorted; a big one is walked in the sort order on the unit's own index; the
-    reads are merged with UNION ALL. Walking a small, selective part in sort order instead can read most
-    of a unit (or of the table) before finding a page, because the sort keys correlate with the filters
-    (recent codes, early due times); the planner cannot know it.
+    Raises CursorError for a malformed cursor. Each part of the tab is read according to its size (one
+    bounded count per part, and per unit for the big parts): a small part is read whole through its
+    filtering index and sorted; a big one is walked in the sort order on the unit's own index. Each
+    read yields the ids of its first page; one last query reads and orders the rows of those ids.
+    Walking a small, selective part in sort order instead can read most of a unit (or of the table)
+    before finding a page, because the sort keys correlate with the filters (recent codes, early due
+    times) and the planner cannot know it; one query with an `IN` list over several units would sort
+    every open dossier of those units.
     """
     units = _units(scope, tab)
     if not units:
@@ -399,46 +427,31 @@ def worklist_page(scope: WorklistScope, tab: Tab, f: WorklistFilter | None = Non
 
     def matching(condition: Q, unit_ids: list[int]) -> QuerySet[Dossier]:
         qs = Dossier.objects.filter(condition, current_unit_id__in=unit_ids)
-        return apply_filter(qs, f) if f is not None else qs
+        qs = apply_filter(qs, f) if f is not None else qs
+        return qs.filter(position) if position is not None else qs
 
-    def page_of(qs: QuerySet[Dossier]) -> QuerySet[Any]:
-        if position is not None:
-            qs = qs.filter(position)
-        return qs.order_by(*ordering).values(*ROW_FIELDS)[: limit + 1]
+    def first_ids(qs: QuerySet[Dossier]) -> list[int]:
+        return list(qs.order_by(*ordering).values_list("pk", flat=True)[: limit + 1])
 
-    parts = _parts(scope, tab)
-    merge = connection.features.supports_slicing_ordering_in_compound
-    if merge:
-        reads: list[QuerySet[Any]] = []
-        for part in parts:
-            per_unit = not part.rare and len(units) <= MAX_MERGED_UNITS
-            groups = [[unit] for unit in units] if per_unit else [units]
-            small: list[int] = []
-            small_size = 0
-            for group in groups:
-                cap = RARE_SET if part.rare else SMALL_SET
-                size = matching(part.condition, group).order_by().values("pk")[: cap + 1].count()
-                if size > cap:
-                    reads.append(page_of(matching(part.condition, group)))  # walked in sort order
-                elif size:
-                    small += group
-                    small_size += size
-            if small:  # read whole through the filtering index, then sorted
-                ids = matching(part.condition, small)
-                if position is not None:
-                    ids = ids.filter(position)
-                reads.append(page_of(Dossier.objects.filter(pk__in=ids.order_by().values("pk")[: small_size + 1])))
-        if not reads:
-            values: list[dict[str, Any]] = []
-        elif len(reads) == 1:
-            values = list(reads[0])
-        else:
-            values = list(reads[0].union(*reads[1:], all=True).order_by(*ordering)[: limit + 1])
-    else:  # SQLite (the try-it-out database): one query
-        condition = Q()
-        for part in parts:
-            condition |= part.condition
-        values = list(page_of(matching(condition, units)))
+    candidates: list[int] = []
+    for part in _parts(scope, tab):
+        per_unit = not part.rare and len(units) <= MAX_PER_UNIT
+        cap = RARE_SET if part.rare else SMALL_SET
+        small: list[int] = []
+        small_size = 0
+        for group in [[unit] for unit in units] if per_unit else [units]:
+            size = matching(part.condition, group).order_by().values("pk")[: cap + 1].count()
+            if size > cap:
+                candidates += first_ids(matching(part.condition, group))  # walked in sort order
+            elif size:
+                small += group
+                small_size += size
+        if small:  # read whole through the filtering index (the LIMIT keeps it a set), then sorted
+            # The bound leaves room for dossiers that entered the part since they were counted.
+            whole = matching(part.condition, small).order_by().values("pk")[: small_size + SMALL_SET]
+            candidates += first_ids(Dossier.objects.filter(pk__in=whole))
+    values = (list(Dossier.objects.filter(pk__in=candidates).order_by(*ordering).values(*ROW_FIELDS)[: limit + 1])
+              if candidates else [])
     more = len(values) > limit
     values = values[:limit]
     if not values:
@@ -450,6 +463,8 @@ def worklist_page(scope: WorklistScope, tab: Tab, f: WorklistFilter | None = Non
     def cursor(v: dict[str, Any]) -> str:
         return encode_cursor(sort, v[sort.column], v["pk"])
 
+    next_cursor: str | None
+    previous_cursor: str | None
     if backwards:
         next_cursor = cursor(values[-1])
         previous_cursor = cursor(values[0]) if more else None

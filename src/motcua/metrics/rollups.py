@@ -4,20 +4,21 @@ Design (defended in `benchmarks/RESULTS.md`, "Metrics"):
 
 * Each received dossier has a `DossierFact`: its metric timeline (`domain.timeline`) and the attribute
   flags the indicators read. From the fact, the pure `domain.contributions` says what the dossier adds to
-  the `RollupDay` rows of its unit and procedure (flows by day, stock deltas by boundary day) and
-  `domain.intervals` gives its `MetricSpan` rows (for drill-downs).
+  the `RollupDay`/`RollupMonth` rows of its unit and procedure (flows by day, stock deltas by boundary
+  day) and `domain.intervals` gives its `MetricSpan` rows (for drill-downs; the overdue interval still
+  open is the fact's `overdue_since`, so most events write no span).
 * On every event (`on_event`, called by `motcua.dossiers.services` at the end of `_append_event`, in the
   same transaction, with the dossier row already locked and saved) the fact is recomputed from the
   stored one plus the dossier row now; when it changed, the rollups get `contributions(new) −
-  contributions(old)` in ONE upsert statement (`col = col + excluded.col`, rows in key order so that
-  concurrent transactions lock them in the same order), the spans their difference, and the fact row
-  is written. Events that change nothing the reports see (hand-overs, assignments, approvals…) cost one
-  indexed read.
-* Loads that bypass the services (the generator's COPY, the JSONL import) call `rebuild_dossiers` /
-  `rebuild_range`, which rebuild the facts from the stored events (`domain.timeline_from_events`) and
+  contributions(old)` as upserts (`col = col + excluded.col`, rows in key order so that concurrent
+  transactions lock them in the same order), the spans their difference, and the fact row is written —
+  on PostgreSQL all in ONE prepared statement: one read and one write per event. Events that never change
+  what the reports see (`QUIET_ACTIONS`: hand-overs, assignments, approvals, apologies) cost nothing.
+* Loads that bypass the services (the generator's COPY, the JSONL import) call `rebuild_range` /
+  `rebuild_dossiers`, which rebuild the facts from the stored events (`domain.timeline_from_events`) and
   apply the same differences in bulk. `rebuild_all` recomputes everything from the dossiers and their
   events (`motcua report rebuild`); `motcua report verify` compares the rollups with a direct
-  recomputation.
+  recomputation (`motcua.metrics.direct`).
 
 Writers that change a reported dossier column without appending an event (a future national-portal
 sync setting `synced_to_national_portal`, attaching a file to a component) call `refresh(dossier_id)`.

@@ -274,6 +274,16 @@ class ServiceIndex:
     def indicator(self, code: str) -> IndicatorResult:
         return next(i for i in self.indicators if i.code == code)
 
+    def drilldown(self, code: str, part: Part | str, *, user: User | AnonymousUser | None = None) -> QuerySet[Any]:
+        """What an indicator's numerator or denominator counts: dossiers, or procedures for 3.1, 3.2 and 3.5
+        (ValueError for the feedback indicators, which have no data yet)."""
+        source = self.indicator(code).source
+        if source is m.Source.PROCEDURES:
+            return indicator_procedures(code, part, self.unit, self.period, user=user)
+        if source is m.Source.FEEDBACK:
+            raise ValueError(f"indicator {code} has no data yet")
+        return indicator_dossiers(code, part, self.unit, self.period, user=user)
+
 
 def _ratio_pairs(by_proc: dict[int, list[int]], procs: dict[int, _Procedure], competent: set[int]
                  ) -> dict[str, tuple[int, int]]:

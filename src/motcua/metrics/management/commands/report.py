@@ -78,7 +78,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with translation.override(settings.LANGUAGE_CODE):
-            getattr(self, "_" + options["verb"].replace("-", "_"))(options)
+            try:
+                getattr(self, "_" + options["verb"].replace("-", "_"))(options)
+            except ValueError as exc:  # rollup sums that contradict each other (`domain.ii06a_row`)
+                raise CommandError(_("The rollups are inconsistent (%(error)s): run “motcua report verify”, then "
+                                     "“motcua report rebuild”.") % {"error": exc}, returncode=1) from exc
 
     # ---- helpers ----
 
