@@ -10,6 +10,8 @@ from motcua.core.domain.permissions import Role
 from motcua.core.models import Unit, User
 from motcua.core.services import assign_role, save_unit
 
+pytest_plugins = ["tests.browser_fixtures"]  # one Chromium for every browser test, whatever its folder
+
 
 @pytest.fixture
 def make_unit() -> Callable[..., Unit]:

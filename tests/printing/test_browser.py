@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import browser, page, shoot  # noqa: F401 - the browser fixtures, shared with tests/e2e
 from tests.e2e.test_officer_journey import check_page, log_in
 from tests.printing.support import pdf_images, pdf_text, qr_codes
 
@@ -15,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pass-Word-123"
 
 
-def test_receipt_qr_code_leads_the_citizen_to_the_lookup(page: Any, browser: Any, shoot: Any,  # noqa: F811
+def test_receipt_qr_code_leads_the_citizen_to_the_lookup(page: Any, browser: Any, shoot: Any,
                                                          live_server: Any, settings: Any, desk: Any,
                                                          returned: Any) -> None:
     settings.MOTCUA_PUBLIC_URL = live_server.url
@@ -52,7 +51,7 @@ def test_receipt_qr_code_leads_the_citizen_to_the_lookup(page: Any, browser: Any
         citizen.close()
 
 
-def test_a_form_that_does_not_apply_says_why(page: Any, shoot: Any, desk: Any, returned: Any) -> None:  # noqa: F811
+def test_a_form_that_does_not_apply_says_why(page: Any, shoot: Any, desk: Any, returned: Any) -> None:
     log_in(page, "recep_a", PASSWORD)
     response = page.goto(f"/backoffice/dossiers/{returned.code}/forms/03.pdf")
     assert response is not None and response.status == 404
@@ -62,7 +61,7 @@ def test_a_form_that_does_not_apply_says_why(page: Any, shoot: Any, desk: Any, r
     shoot(page, "print-form-unavailable")
 
 
-def test_ledger_chosen_on_its_form_and_opened(page: Any, shoot: Any, desk: Any, returned: Any) -> None:  # noqa: F811
+def test_ledger_chosen_on_its_form_and_opened(page: Any, shoot: Any, desk: Any, returned: Any) -> None:
     log_in(page, "recep_a", PASSWORD)
     page.goto("/backoffice/ledger.pdf")
     page.get_by_label("Bộ phận một cửa (đơn vị)").select_option("000.10.01.H12")

@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
@@ -251,20 +252,40 @@ class TabCount:
     capped: bool  # there are more than `count`
 
 
+def bounded_counts(counts: list[tuple[QuerySet[Dossier], int]]) -> list[int]:
+    """`min(qs.count(), cap + 1)` of each (queryset, cap), in one statement (one round trip): a scalar
+    subquery `SELECT COUNT(*) FROM (… LIMIT cap + 1)` each."""
+    if not counts:
+        return []
+    parts: list[str] = []
+    params: list[Any] = []
+    for qs, cap in counts:
+        sql, qs_params = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS bounded)")  # noqa: S608 - SQL from the ORM
+        params.extend(qs_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return [int(n) for n in row]
+
+
 def tab_counts(scope: WorklistScope, f: WorklistFilter | None = None,
                tabs: Iterable[Tab] | None = None) -> list[TabCount]:
-    """Bounded counts of each tab (with the filter applied): a `COUNT(*) … LIMIT` query per part of a tab."""
-    result = []
+    """Bounded counts of each tab (with the filter applied): one bounded count per part of each tab, all
+    in one statement."""
+    plan: list[tuple[Tab, int]] = []
+    querysets: list[QuerySet[Dossier]] = []
     for tab in tabs if tabs is not None else visible_tabs(scope):
-        n = 0
         units = _units(scope, tab)
-        for part in _parts(scope, tab) if units else []:
+        parts = _parts(scope, tab) if units else []
+        plan.append((tab, len(parts)))
+        for part in parts:
             qs = Dossier.objects.filter(part.condition, current_unit_id__in=units)
-            if f is not None:
-                qs = apply_filter(qs, f)
-            n += qs.order_by().values("pk")[: COUNT_CAP + 1 - n].count()
-            if n > COUNT_CAP:
-                break
+            querysets.append(apply_filter(qs, f) if f is not None else qs)
+    counts = iter(bounded_counts([(qs, COUNT_CAP) for qs in querysets]))
+    result = []
+    for tab, n_parts in plan:
+        n = sum(next(counts) for _ in range(n_parts))
         result.append(TabCount(tab, min(n, COUNT_CAP), n > COUNT_CAP))
     return result
 
@@ -433,23 +454,26 @@ def worklist_page(scope: WorklistScope, tab: Tab, f: WorklistFilter | None = Non
     def first_ids(qs: QuerySet[Dossier]) -> list[int]:
         return list(qs.order_by(*ordering).values_list("pk", flat=True)[: limit + 1])
 
-    candidates: list[int] = []
+    # Sizes first (one statement), then one read per walked group and one per part's small groups.
+    plan: list[tuple[Part, list[int], int]] = []
     for part in _parts(scope, tab):
         per_unit = not part.rare and len(units) <= MAX_PER_UNIT
         cap = RARE_SET if part.rare else SMALL_SET
-        small: list[int] = []
-        small_size = 0
         for group in [[unit] for unit in units] if per_unit else [units]:
-            size = matching(part.condition, group).order_by().values("pk")[: cap + 1].count()
-            if size > cap:
-                candidates += first_ids(matching(part.condition, group))  # walked in sort order
-            elif size:
-                small += group
-                small_size += size
-        if small:  # read whole through the filtering index (the LIMIT keeps it a set), then sorted
-            # The bound leaves room for dossiers that entered the part since they were counted.
-            whole = matching(part.condition, small).order_by().values("pk")[: small_size + SMALL_SET]
-            candidates += first_ids(Dossier.objects.filter(pk__in=whole))
+            plan.append((part, group, cap))
+    sizes = bounded_counts([(matching(part.condition, group), cap) for part, group, cap in plan])
+    candidates: list[int] = []
+    small: dict[int, tuple[Part, list[int], int]] = {}  # per part: its small groups' units and total size
+    for (part, group, cap), size in zip(plan, sizes, strict=True):
+        if size > cap:
+            candidates += first_ids(matching(part.condition, group))  # walked in sort order
+        elif size:
+            _p, units_so_far, total = small.get(id(part), (part, [], 0))
+            small[id(part)] = (part, units_so_far + group, total + size)
+    for part, small_units, total in small.values():  # read whole through the filtering index, then sorted
+        # The LIMIT keeps it a set read; its bound leaves room for dossiers that entered since the count.
+        whole = matching(part.condition, small_units).order_by().values("pk")[: total + SMALL_SET]
+        candidates += first_ids(Dossier.objects.filter(pk__in=whole))
     values = (list(Dossier.objects.filter(pk__in=candidates).order_by(*ordering).values(*ROW_FIELDS)[: limit + 1])
               if candidates else [])
     more = len(values) > limit
