@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from motcua.api.problems import Problem, not_found
+from motcua.api.types import LINE
 from motcua.core import selectors, services
 from motcua.core.domain.permissions import Action
 from motcua.core.permissions import can
@@ -34,8 +35,8 @@ class UnitPage(Schema):
 
 
 class UnitFilter(Schema):
-    q: str | None = Field(None, max_length=100, description="Part of the name or code")
-    kind: str | None = Field(None, max_length=20)
+    q: str | None = Field(None, max_length=100, pattern=LINE, description="Part of the name or code")
+    kind: str | None = Field(None, max_length=20, pattern=LINE)
     page: int = Field(1, ge=1, le=100000)
     page_size: int = Field(50, ge=1, le=200)
 
