@@ -138,7 +138,8 @@ class Dossier(models.Model):
             # Worklists: a unit's dossiers in a status, by due time.
             models.Index(fields=["current_unit", "status", "due_at"], name="dossier_worklist_idx"),
             # Worklists (motcua.dossiers.worklists): overdue and at risk (one range per unit and status), the
-            # open dossiers of a unit in each sort order, and those awaiting approval, by due time.
+            # open dossiers of a unit in each sort order (on PostgreSQL the received/code ones are covering,
+            # see migration 0003), and the small sets (approval, status 4, paused, forced late) by due time.
             models.Index(fields=["current_unit", "status", "overdue_from"], name="dossier_worklist_overdue_idx"),
             models.Index(fields=["current_unit", "status", "at_risk_from", "overdue_from"],
                          name="dossier_worklist_risk_idx"),

@@ -37,7 +37,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -402,6 +402,15 @@ def _before(sort: Sort, value: Any, pk: int) -> Q:
     return (_after_asc if sort.descending else _before_asc)(sort.column, value, pk)
 
 
+def _key(pair: tuple[int, datetime | None]) -> tuple[bool, datetime, int]:
+    """The ascending order of `_ordering` for (pk, instant) pairs: nulls last, then the pk."""
+    pk, value = pair
+    return (value is None, value or _EPOCH, pk)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _ordering(sort: Sort, *, reverse: bool = False) -> list[OrderBy]:
     if sort.descending != reverse:
         return [F(sort.column).desc(nulls_first=True), F("pk").desc()]
@@ -472,8 +481,13 @@ def worklist_page(scope: WorklistScope, tab: Tab, f: WorklistFilter | None = Non
             small[id(part)] = (part, units_so_far + group, total + size)
     for part, small_units, total in small.values():  # read whole through the filtering index, then sorted
         # The LIMIT keeps it a set read; its bound leaves room for dossiers that entered since the count.
-        whole = matching(part.condition, small_units).order_by().values("pk")[: total + SMALL_SET]
-        candidates += first_ids(Dossier.objects.filter(pk__in=whole))
+        whole = matching(part.condition, small_units).order_by()
+        if sort.column == "code":  # text: sorted by the database (its collation decides the order)
+            candidates += first_ids(Dossier.objects.filter(pk__in=whole.values("pk")[: total + SMALL_SET]))
+        else:  # instants: (pk, value) in heap order, the first page picked here (no lookup per row)
+            pairs = list(whole.values_list("pk", sort.column)[: total + SMALL_SET])
+            candidates += [pk for pk, _value in sorted(pairs, key=_key, reverse=sort.descending != backwards)
+                           [: limit + 1]]
     values = (list(Dossier.objects.filter(pk__in=candidates).order_by(*ordering).values(*ROW_FIELDS)[: limit + 1])
               if candidates else [])
     more = len(values) > limit
