@@ -13,6 +13,15 @@ from motcua.core.services import assign_role, save_unit
 pytest_plugins = ["tests.browser_fixtures"]  # one Chromium for every browser test, whatever its folder
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> None:
+    """Each test starts with a database of its own (rolled back or flushed after the previous one): the
+    in-process caches of the previous test's rows must not leak into it, as they would across deployments."""
+    from motcua.catalog import intake_cache
+
+    intake_cache.forget()
+
+
 @pytest.fixture
 def make_unit() -> Callable[..., Unit]:
     def _make(

@@ -232,3 +232,23 @@ def test_any_text_either_creates_a_whole_dossier_or_is_refused_cleanly(desk, nam
     else:
         assert DossierEvent.objects.filter(dossier=d).count() == 1
         assert Dossier.objects.get(pk=d.pk).applicant_name == name.strip()
+
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_with_the_database_queue_the_task_row_commits_or_rolls_back_with_the_event(desk, settings):
+    """The production queue: the notification task is written in the event's own transaction (an outbox)."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DB_TASKS
+    with pytest.raises(RuntimeError), transaction.atomic():
+        receive(desk)
+        assert DBTaskResult.objects.count() == 1  # written with the dossier…
+        raise RuntimeError("the caller fails after the service")
+    assert DBTaskResult.objects.count() == 0 and not Dossier.objects.exists()  # …and gone with it
+    d = receive(desk)
+    task = DBTaskResult.objects.get()
+    event = DossierEvent.objects.get(dossier=d, action="receive")
+    assert task.task_path.endswith("notify_applicant") and task.args_kwargs["args"] == [event.pk]
+    assert not mail.outbox  # sent by a worker, after the commit, not here

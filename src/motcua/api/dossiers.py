@@ -333,7 +333,7 @@ def create(request: HttpRequest, payload: DossierIn, response: HttpResponse,
                                                 pattern=r"^[\x21-\x7e]+$")) -> Any:
     user = request.user
     body_hash = request_hash(payload.model_dump(mode="json")) if idempotency_key else ""
-    unit = core.unit_by_code(user, payload.receiving_unit)
+    unit = core.unit_in_reach(user, payload.receiving_unit)
     if unit is None:
         raise _field_error("receiving_unit", _("No such unit, or it is outside your reach."))
     procedure = catalog.procedure_for_intake(payload.procedure)

@@ -6,3 +6,8 @@ class CatalogConfig(AppConfig):
     name = "motcua.catalog"
     label = "catalog"
     verbose_name = _("Procedure catalogue")
+
+    def ready(self) -> None:
+        from motcua.catalog import signals
+
+        signals.connect()

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 
+from motcua.catalog import intake_cache
 from motcua.catalog.domain.fees import FeeBasis, FeeKind, PageTier
 from motcua.catalog.domain.fees import FeeRule as FeeSpec
 from motcua.catalog.domain.rows import DocumentRow, FeeRow, ProcedureRow, StepRow, UnitLinkRow, row_to_raw
@@ -64,20 +65,29 @@ def procedure_by_code(code: str) -> Procedure | None:
 
 
 def procedure_for_intake(code: str) -> Procedure | None:
-    """The procedure row alone (limits are columns); intake reads its steps and links itself."""
-    return Procedure.objects.filter(code=code).first()
+    """The procedure row (limits are columns), from the in-process intake cache (`intake_cache`): its steps,
+    links and documents then come from the same cache. Read-only: do not modify or save it."""
+    found = intake_cache.entry(code)
+    return found.procedure if found is not None else None
 
 
 def document_ids(procedure: Procedure) -> set[int]:
+    found = intake_cache.cached(procedure)
+    if found is not None:
+        return set(found.document_ids)
     return set(procedure.documents.values_list("pk", flat=True))
 
 
 def step_template(procedure: Procedure, unit: Unit | None = None) -> list[ProcessStep]:
     """The steps that apply at `unit`: the variant of the nearest unit on its path, else the template."""
     codes = [c for c in unit.path.split("/") if c] if unit is not None else []
-    # One query: the template (no unit) and the variants of the units on the path; choose here.
-    rows = list(ProcessStep.objects.filter(Q(unit__isnull=True) | Q(unit__code__in=codes), procedure=procedure)
-                .select_related("unit").order_by("order", "pk"))
+    found = intake_cache.cached(procedure)
+    if found is not None:
+        wanted = set(codes)
+        rows = [s for s in found.steps if s.unit is None or s.unit.code in wanted]
+    else:  # one query: the template (no unit) and the variants of the units on the path; choose here
+        rows = list(ProcessStep.objects.filter(Q(unit__isnull=True) | Q(unit__code__in=codes), procedure=procedure)
+                    .select_related("unit").order_by("order", "pk"))
     variants = [s for s in rows if s.unit is not None]
     if variants:
         deepest = max(variants, key=lambda s: s.unit.depth if s.unit else -1).unit_id
@@ -94,6 +104,9 @@ def fee_spec(fee: FeeRule) -> FeeSpec:
 
 def competent_links(procedure: Procedure) -> tuple[frozenset[int], frozenset[str]]:
     """The competent units listed by id, and the unit kinds listed (every active unit of a kind): one query."""
+    found = intake_cache.cached(procedure)
+    if found is not None:
+        return found.competent
     rows = list(procedure.unit_links.filter(role=UnitRoles.COMPETENT).values_list("unit_id", "unit_kind"))
     return frozenset(u for u, _k in rows if u is not None), frozenset(k for _u, k in rows if k)
 

@@ -24,6 +24,11 @@ def unit_by_code(user: User | AnonymousUser, code: str, action: Action = Action.
     return visible_units(user, action).filter(code=code).first()
 
 
+def unit_in_reach(user: User | AnonymousUser, code: str, action: Action = Action.UNIT_VIEW) -> Unit | None:
+    """The unit with `code` if `user` may do `action` there: one plain indexed query (no counts, no parent)."""
+    return units_for(user, action).filter(code=code).first()
+
+
 def counters_of(user: User | AnonymousUser, unit: Unit) -> QuerySet[Counter]:
     return scope(Counter.objects.filter(unit=unit), user, Action.UNIT_VIEW)
 

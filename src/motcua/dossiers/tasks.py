@@ -7,6 +7,7 @@ At-least-once: a task may run twice, so each consumer is idempotent: a notificat
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -32,8 +33,22 @@ NOTIFIED_ACTIONS = {
 
 
 def schedule_event_side_effects(event: DossierEvent) -> None:
-    if event.action in NOTIFIED_ACTIONS:
-        transaction.on_commit(lambda: notify_applicant.enqueue(event.pk))
+    if event.action in NOTIFIED_ACTIONS and event.dossier.applicant_email:
+        _enqueue_with(notify_applicant, event.pk)
+
+
+def _enqueue_with(task: Any, *args: Any) -> None:
+    """Enqueue `task` so that it runs once the current transaction has committed, and only then.
+
+    With the database queue (`django_tasks_db`, the default) the task row is written in the same transaction
+    as the event: the pair commits or rolls back together (a transactional outbox: no side effect lost if the
+    process dies right after the commit, no second commit per request), and workers only see the row after
+    the commit. Any other backend (a broker, the immediate backend of the tests) is called after the commit.
+    """
+    if task.get_backend().__class__.__name__ == "DatabaseBackend" and transaction.get_connection().in_atomic_block:
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args))
 
 
 @task()
@@ -72,3 +87,22 @@ def notify_applicant(event_id: int) -> str:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [dossier.applicant_email])
     log.info("notified applicant of dossier event %s (%s)", event.pk, event.action)
     return "sent"
+
+
+# ---- lateness alerts (motcua.dossiers.alerts) --------------------------------------------------------------
+
+
+@task()
+def scan_lateness_alerts() -> dict[str, int]:
+    """The periodic lateness scan (every 15 minutes; `motcua alerts run --enqueue` puts it on the queue)."""
+    from motcua.dossiers.alerts import run_scan
+
+    return run_scan().raised
+
+
+@task()
+def notify_lateness_alert(alert_id: int) -> str:
+    """E-mail an alert to the officer holding the step and the unit's leaders (once each)."""
+    from motcua.dossiers.alerts import notify_alert
+
+    return notify_alert(alert_id)
