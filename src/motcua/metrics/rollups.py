@@ -172,15 +172,21 @@ def _load(dossier_id: int, zone: tzinfo) -> tuple[Fact | None, tuple[int, int, b
     return fact, comps
 
 
-def on_event(dossier: Dossier, event: Any) -> None:
+def on_event(dossier: Dossier, event: Any, *, new_components: Sequence[DossierComponent] | None = None) -> None:
     """Keep the rollups exact after `event` (a `TransitionEvent`: `.action`, `.at`) left `dossier` as it is now.
 
-    Actions that never change what the reports read (`QUIET_ACTIONS`) cost nothing.
+    Actions that never change what the reports read (`QUIET_ACTIONS`) cost nothing. `new_components`: the
+    first event of a dossier just created with these components (then there is no stored fact to read).
     """
     if str(getattr(event.action, "value", event.action)) in QUIET_ACTIONS:
         return
     zone = tz()
-    old, comps = _load(dossier.pk, zone)
+    if new_components is not None:
+        old: Fact | None = None
+        comps = (len(new_components), sum(1 for c in new_components if c.digitized),
+                 any(c.reused for c in new_components), any(c.from_citizen_store for c in new_components))
+    else:
+        old, comps = _load(dossier.pk, zone)
     timeline = m.extend(old.timeline if old else (), m.segment_of(snapshot_of(dossier), event.at))
     if not timeline:
         return  # not received: in no report
