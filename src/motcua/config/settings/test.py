@@ -1,6 +1,10 @@
 """Test settings: SQLite in memory by default; DATABASE_URL selects PostgreSQL for the integration run."""
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import dj_database_url
 
@@ -22,3 +26,6 @@ else:
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
 # Tasks run at once in tests (after commit, like the workers); worker tests use the database backend.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Uploaded files of a test run in a directory of its own: the SQLite and PostgreSQL runs go side by side.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="motcua-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
