@@ -5,6 +5,7 @@ const dest = "src/motcua/static/vendor";
 const files = {
   "node_modules/htmx.org/dist/htmx.min.js": "htmx.min.js",
   "node_modules/jsqr/dist/jsQR.js": "jsQR.js",
+  "node_modules/chart.js/dist/chart.umd.min.js": "chart.umd.min.js",
 };
 mkdirSync(dest, { recursive: true });
 for (const [from, to] of Object.entries(files)) {

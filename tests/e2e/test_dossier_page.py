@@ -223,7 +223,7 @@ def test_supplement_round_trip(page: Any, desk: Any, shoot: Any) -> None:  # noq
     panel = page.locator("#action-request_supplement")
     assert "Đánh dấu thành phần hồ sơ cần bổ sung" in panel.inner_text()
     assert page.get_by_role("alert").first.is_visible()
-    panel.get_by_label("Bản sao giấy khai sinh").check()
+    panel.get_by_label("Bản sao giấy khai sinh", exact=True).check()
     panel.get_by_label("Giấy tờ khác hoặc nội dung cần sửa đổi (mỗi dòng một nội dung)").fill("Giấy khám sức khỏe")
     panel.get_by_label("Hướng dẫn cho người nộp hồ sơ").fill("Nộp bổ sung tại Bộ phận Một cửa")
     shoot_panel(shoot, page, "request_supplement", "dossier-form-request_supplement")

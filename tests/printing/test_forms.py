@@ -191,10 +191,11 @@ def test_07_ledger_of_a_desk_for_a_period(as_reception: Client, returned, apolog
 def test_07_counter_narrows_to_dossiers_received_there(as_reception: Client, desk) -> None:
     from motcua.core.models import Counter
 
-    Counter.objects.create(unit=desk["t"]["a"], number=2, name="Quầy Tư pháp")
-    first, second = receive(desk, at(6, 8)), receive(desk, at(6, 9))
+    one = Counter.objects.create(unit=desk["t"]["a"], number=1, name="Quầy Hộ tịch")
+    two = Counter.objects.create(unit=desk["t"]["a"], number=2, name="Quầy Tư pháp")
     # A counter reception records its counter number in the receipt event.
-    DossierEvent.objects.filter(dossier=second, seq=1).update(payload={"counter": 2, "channel": 1})
+    first, second = receive(desk, at(6, 8), counter=one), receive(desk, at(6, 9), counter=two)
+    assert DossierEvent.objects.get(dossier=second, seq=1).payload["counter"] == 2
     response = as_reception.get("/backoffice/ledger.pdf",
                                 {"unit": "000.10.01.H12", "counter": "2", "from": "06/04/2026", "to": "06/04/2026"})
     assert response.status_code == 200

@@ -31,7 +31,9 @@ from django.views.decorators.http import require_GET, require_POST
 from motcua.core.domain.permissions import Role
 from motcua.dossiers import domain as rules
 from motcua.dossiers import selectors
+from motcua.dossiers.alerts import REASON_PLACEHOLDER, apology_draft
 from motcua.dossiers.files import open_stored
+from motcua.dossiers.printing import text
 from motcua.dossiers.services import (
     NOTE_ACTION,
     RECEIVER_RELATIONSHIPS,
@@ -305,30 +307,40 @@ class RequestSupplementForm(ActionForm):
     note_label = gettext_lazy("Guidance for the applicant")
 
     def setup(self) -> None:
-        names = list(dict.fromkeys(c.name for c in self.page.components))
+        self.names = list(dict.fromkeys(c.name for c in self.page.components))
         self.fields["missing"] = forms.MultipleChoiceField(
             label=_("Components to supplement or correct"), required=False, widget=forms.CheckboxSelectMultiple,
-            choices=[(n, n) for n in names],
+            choices=[(n, n) for n in self.names],
             error_messages={"invalid_choice": _("Choose components from the list.")})
+        # What to add or fix, per component (printed next to it on the supplement request, Mẫu 02).
+        for i, name in enumerate(self.names):
+            self.fields[f"why_{i}"] = forms.CharField(
+                label=_("What to add or fix in “%(name)s”") % {"name": name}, required=False, max_length=500,
+                widget=forms.TextInput(attrs={"maxlength": "500"}))
         self.fields["other"] = forms.CharField(
             label=_("Other documents or corrections (one per line)"), required=False, max_length=2000,
             widget=forms.Textarea(attrs={"rows": 2, "maxlength": "2000"}))
-        self.order_fields(["missing", "other", "note"])
+        self.order_fields(["missing", *(f"why_{i}" for i in range(len(self.names))), "other", "note"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        items = [*data.get("missing", []), *(line.strip() for line in str(data.get("other", "")).splitlines())]
-        data["items"] = tuple(i for i in items if i)
+        ticked = set(data.get("missing", []))
+        whys = {name: " ".join(str(data.get(f"why_{i}", "")).split()) for i, name in enumerate(self.names)}
+        # A component with something to fix is to supplement, ticked or not.
+        chosen = [(name, whys[name]) for name in self.names if name in ticked or whys[name]]
+        others = [(line.strip(), "") for line in str(data.get("other", "")).splitlines() if line.strip()]
+        data["items"] = tuple(chosen + others)
         if not data["items"] and not self.errors:
             self.add_error("missing", _("Tick the components to supplement, or write what else is needed."))
         return data
 
     def params(self) -> ActionParams:
         items = self.cleaned_data["items"]
-        lines = [_("To supplement or correct:"), *(f"- {i}" for i in items)]
+        lines = [_("To supplement or correct:"), *(f"- {name}: {why}" if why else f"- {name}" for name, why in items)]
         if self.reason():
             lines.append(self.reason())
-        return ActionParams(reason="\n".join(lines), missing=items)
+        return ActionParams(reason="\n".join(lines), missing=tuple(name for name, _why in items),
+                            missing_reasons=tuple(why for _name, why in items))
 
 
 class RequestPaymentForm(ReasonForm):
@@ -461,6 +473,14 @@ class ApologiseForm(ReasonForm):
             error_messages={"required": _("Enter the new appointment date and time."),
                             "invalid": _("Enter the date and time as dd/mm/yyyy hh:mm.")})
         self.order_fields(["new_due_at", "note"])
+        # The lateness scan's apology draft (motcua.dossiers.alerts), if any: its new date prefilled.
+        draft = apology_draft(self.page.dossier)
+        if draft is not None and draft.proposed_due_at is not None:
+            self.initial["new_due_at"] = timezone.localtime(draft.proposed_due_at)
+            self.fields["new_due_at"].help_text = _(
+                "Proposed by the apology draft from the remaining steps' time; check it. It must be after the "
+                "current appointment %(due)s.") % {"due": current}
+            self.fields["note"].widget.attrs["placeholder"] = str(REASON_PLACEHOLDER)
 
     def clean_new_due_at(self) -> datetime:
         value: datetime = self.cleaned_data["new_due_at"]
@@ -604,6 +624,8 @@ def _details(event: DossierEvent, code: str, users: dict[str, str], units: dict[
         out.append(Detail(_("Step due"), when("step_due_at")))
     if event.action in ("receive", "accept") and when("due_at"):
         out.append(Detail(_("Appointment"), when("due_at")))
+    if event.action in ("receive", "accept", "submit_online") and p.get("counter"):
+        out.append(Detail(_("Counter"), str(p["counter"])))
     if event.action == "apologise":
         out.append(Detail(_("Previous appointment"), when("due_at_before")))
         out.append(Detail(_("New appointment"), when("promised_due_at")))
@@ -645,8 +667,15 @@ def _timeline(dossier: Dossier, state: rules.DossierState) -> tuple[list[Timelin
     notes: list[TimelineEntry] = []
     for e in events:
         role = str((e.payload or {}).get("actor_role", ""))
+        label = str(ACTION_LABELS.get(e.action, e.action))
+        if e.action == "submit_online":
+            # A counter or postal dossier registered by the desk before its receipt (register_only) starts
+            # with `submit_online` too: its channel tells them apart, and the officer did it, not the applicant.
+            label = text.submission_label(e.payload, dossier.channel)
+            if e.actor_id is not None and text.submission_channel(e.payload, dossier.channel) != rules.Channel.ONLINE:
+                role = Role.RECEPTION_OFFICER.value
         entry = TimelineEntry(
-            seq=e.seq, at=e.at, action=e.action, label=str(ACTION_LABELS.get(e.action, e.action)),
+            seq=e.seq, at=e.at, action=e.action, label=label,
             actor=e.actor_name or "—", role=str(ROLE_LABELS.get(role, "")),
             from_status=status_label(e.from_status) if e.from_status else "", to_status=status_label(e.to_status),
             from_step=_step_name(state, e.from_step), to_step=_step_name(state, e.to_step),
@@ -756,6 +785,8 @@ def render_page(request: HttpRequest, dossier: Dossier, *, bound: ActionForm | N
         "done_form_title": str(FORM_TITLES.get(FORM_AFTER_ACTION.get(done, ""), "")),
         "received": state.received_at is not None,
         "amount": format_amount(dossier.fee_total) if dossier.fee_total else "",
+        "apology_draft": apology_draft(dossier),  # lateness alerts: shown with a Mẫu 04 preview
+        "now": now,
     }
     return render(request, "backoffice/dossier/detail.html", context, status=status)
 

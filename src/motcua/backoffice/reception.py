@@ -9,6 +9,7 @@ anyone else gets 403, whether they open a page or post an action directly. Reads
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,9 +119,18 @@ class IntakeForm(forms.Form):
                                      widget=forms.Textarea(attrs={"rows": 3, "form": "intake-form"}))
     token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
-    def __init__(self, *args: Any, procedure: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, procedure: Any, counters: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.procedure = procedure
+        self.counters = {str(c.number): c for c in counters}
+        if counters:
+            # The desk's counter the officer works at: recorded with the receipt, read by the ledger (Mẫu 07).
+            self.fields["counter"] = forms.ChoiceField(
+                label=gettext_lazy("Counter"), choices=[("", _("— choose your counter —")),
+                                                        *[(str(c.number), counter_label(c)) for c in counters]],
+                widget=forms.Select(attrs={"form": "intake-form", "class": "counter-select"}),
+                error_messages={"required": _("Choose the counter you work at (top of the page)."),
+                                "invalid_choice": _("Choose one of this desk's counters from the list.")})
         self.documents = counter.checklist_of(procedure)
         self.fees = counter.fee_inputs(procedure)
         for doc in self.documents:
@@ -230,6 +240,10 @@ class IntakeForm(forms.Form):
                                       quantity=d[f"doc_{doc.pk}_quantity"], files=[scan] if scan else []))
         return rows
 
+    def chosen_counter(self) -> Any:
+        """The counter chosen on the form (None when the desk has no counters)."""
+        return self.counters.get(str(self.cleaned_data.get("counter") or ""))
+
     def quantities(self) -> dict[int, counter.Quantities]:
         d = self.cleaned_data
         return {fee.id: counter.Quantities(pages=d.get(f"fee_{fee.id}_pages") or 1,
@@ -241,6 +255,27 @@ class IntakeForm(forms.Form):
         if d["outcome"] == counter.Outcome.REFUSE:
             return d["refusal_reason"].strip()
         return supplement_reason([doc.name for doc in self.missing_documents()], d.get("missing_note", ""))
+
+
+def counter_label(desk_counter: Any) -> str:
+    """'2 · Quầy Tư pháp' (number and name), or 'Quầy 2' when the counter has no name."""
+    return f"{desk_counter.number} · {desk_counter.name}" if desk_counter.name else str(desk_counter)
+
+
+COUNTER_SESSION_KEY = "reception_counters"  # {desk code: counter number}: the officer's counter per desk
+
+
+def remembered_counter(request: HttpRequest, desk: Any) -> Any:
+    """The open counter of `desk` the officer last worked at (from the session), or None."""
+    number = (request.session.get(COUNTER_SESSION_KEY) or {}).get(desk.code)
+    return counter.counter_of_desk(desk, number) if number else None
+
+
+def remember_counter(request: HttpRequest, desk: Any, desk_counter: Any) -> None:
+    chosen = dict(request.session.get(COUNTER_SESSION_KEY) or {})
+    if chosen.get(desk.code) != desk_counter.number:
+        chosen[desk.code] = desk_counter.number
+        request.session[COUNTER_SESSION_KEY] = chosen
 
 
 def supplement_reason(missing: list[str], note: str) -> str:
@@ -302,8 +337,9 @@ def reception(request: HttpRequest) -> HttpResponse:
         context["unknown_procedure"] = bool(code)
         return render(request, "backoffice/reception/reception.html", context)
 
+    counters = counter.desk_counters(desk)
     if request.method == "POST":
-        form = IntakeForm(request.POST, request.FILES, procedure=procedure)
+        form = IntakeForm(request.POST, request.FILES, procedure=procedure, counters=counters)
         token = request.POST.get("token", "")[:64]
         earlier = counter.earlier_intake(request.user, _idempotency_key(token)) if token else None
         if earlier is not None:
@@ -311,10 +347,16 @@ def reception(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             dossier = _take_in(request, form, desk, procedure)
             if dossier is not None:
+                if form.chosen_counter() is not None:
+                    remember_counter(request, desk, form.chosen_counter())
                 return redirect("backoffice:reception_done", code=dossier.code)
         status = 422
     else:
-        form = IntakeForm(procedure=procedure, initial={"token": uuid.uuid4().hex, "outcome": "receive"})
+        initial: dict[str, Any] = {"token": uuid.uuid4().hex, "outcome": "receive"}
+        known = remembered_counter(request, desk) or (counters[0] if len(counters) == 1 else None)
+        if known is not None:
+            initial["counter"] = str(known.number)
+        form = IntakeForm(procedure=procedure, counters=counters, initial=initial)
         status = 200
     now = timezone.now()
     context.update({
@@ -333,6 +375,7 @@ def _take_in(request: HttpRequest, form: IntakeForm, desk: Any, procedure: Any) 
             actor=request.user, procedure=procedure, desk=desk, applicant=form.applicant(),
             components=form.components(), outcome=outcome, reason=form.reason(), fee_total=fee.total,
             summary=" ".join(form.cleaned_data["summary"].split()), idempotency_key=key,
+            counter=form.chosen_counter(),
         )
     except IdempotencyRace:  # the same form sent twice at once: the first one created the dossier
         return counter.earlier_intake(request.user, key)
@@ -445,6 +488,7 @@ def intake_done(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "backoffice/reception/done.html", {
         "dossier": dossier, "form_code": form_code, "back": back, "reason": reason, "fee_total": vnd(dossier.fee_total),
         "components": list(dossier_selectors.components_of(dossier)),
+        "counter": counter.intake_counter(dossier),
     })
 
 
@@ -568,6 +612,8 @@ def review_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     name = action
     if action == "accept" and dossier.channel != Channel.ONLINE:
         name = "receive"  # a counter dossier back after a supplement at intake is received, not accepted
+    # Received at the counter the officer works at (chosen on the counter screen), for the ledger per counter.
+    desk_counter = remembered_counter(request, dossier.receiving_unit) if name == "receive" else None
     if form.is_valid():
         if action == "request_supplement":
             reason = supplement_reason(form.cleaned_data["missing"], form.cleaned_data["note"])
@@ -579,6 +625,8 @@ def review_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
             if not reason:
                 form.add_error("reason", _("Give the reason for refusing the dossier, with its legal basis."))
             params = ActionParams(reason=reason)
+        elif desk_counter is not None:
+            params = ActionParams(counter=desk_counter)
     if form.errors:
         context = _review_context(request, dossier, form)
         context["failed_action"] = action

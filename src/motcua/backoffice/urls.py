@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.backoffice import dossier_pages, printing, reception, returns, views, worklists
+from motcua.backoffice import alerts, dossier_pages, printing, reception, returns, views, worklists
 
 app_name = "backoffice"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     *dossier_pages.urlpatterns,
     *returns.urlpatterns,
     *printing.urlpatterns,
+    *alerts.urlpatterns,
 ]

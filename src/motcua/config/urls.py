@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("backoffice/", include("motcua.backoffice.urls")),
+    path("reports/", include("motcua.metrics.urls")),
     path("", include("motcua.portal.urls")),
 ]
 

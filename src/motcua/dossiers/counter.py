@@ -31,7 +31,7 @@ from motcua.catalog import selectors as catalog
 from motcua.catalog.domain.fees import FeeBasis, FeeKind, compute_fee
 from motcua.catalog.models import FeeRule, LimitKinds, Procedure, ProcedureUnit, RequiredDocument, UnitRoles
 from motcua.core.domain.permissions import Action
-from motcua.core.models import Unit
+from motcua.core.models import Counter, Unit
 from motcua.core.permissions import units_for
 from motcua.dossiers import services
 from motcua.dossiers.files import sniff
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from motcua.core.models import User
 
 MAX_DESKS = 100
+MAX_COUNTERS = 200
 CCCD_LENGTH = 12
 
 
@@ -66,6 +67,19 @@ def desk_for(user: User | AnonymousUser, code: str | None) -> Unit | None:
         return units_for(user, Action.DOSSIER_RECEIVE).filter(code=code, is_active=True,
                                                                is_one_stop_desk=True).first()
     return desks.first()
+
+
+def desk_counters(desk: Unit) -> list[Counter]:
+    """The open counters of `desk` (the caller checked the officer receives there), by number."""
+    return list(Counter.objects.filter(unit=desk, is_active=True).order_by("number")[:MAX_COUNTERS])
+
+
+def counter_of_desk(desk: Unit, number: object) -> Counter | None:
+    """The open counter number `number` of `desk` (a digit string or an int), or None."""
+    raw = str(number or "").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3):
+        return None
+    return Counter.objects.filter(unit=desk, is_active=True, number=int(raw)).first()
 
 
 def receivable_procedures(desk: Unit, query: str = "") -> QuerySet[Procedure]:
@@ -235,13 +249,17 @@ INTAKE_HASH = "counter-intake"  # one form token = one dossier, whatever was typ
 @transaction.atomic
 def take_in(*, actor: User, procedure: Procedure, desk: Unit, applicant: services.ApplicantData,
             components: Sequence[services.ComponentData], outcome: Outcome, reason: str = "", fee_total: int = 0,
-            summary: str = "", now: datetime | None = None, idempotency_key: str = "") -> Dossier:
+            summary: str = "", now: datetime | None = None, idempotency_key: str = "",
+            counter: Counter | None = None) -> Dossier:
     """Record a dossier brought to the counter, with the desk's decision, in one transaction.
 
     * receive: `create_dossier` (channel direct): received now, at the first process step;
     * supplement / refuse: `create_dossier(register_only=True)` (status 1), then `request_supplement`
       (→ 5, `reason` lists what is missing) or `refuse` (→ 3, `reason` is the legal reason). No fee is
       recorded for a dossier that is not received.
+
+    `counter` (the desk's counter the officer works at) goes into the first event's payload: the receipt
+    (`receive`) or the registration, so that the ledger of that counter (Mẫu 07) lists the dossier.
 
     `idempotency_key` (the form's one-time token) is recorded in the same transaction: a form sent twice
     creates one dossier (`idempotency.replay` finds it; a concurrent second send raises `IdempotencyRace`).
@@ -252,7 +270,7 @@ def take_in(*, actor: User, procedure: Procedure, desk: Unit, applicant: service
     dossier = services.create_dossier(
         actor=actor, procedure=procedure, receiving_unit=desk, channel=Channel.DIRECT, applicant=applicant,
         components=components, summary=summary, now=now, register_only=outcome is not Outcome.RECEIVE,
-        fee_total=fee_total if outcome is Outcome.RECEIVE else 0,
+        fee_total=fee_total if outcome is Outcome.RECEIVE else 0, counter=counter,
     )
     if idempotency_key:
         remember_idempotent(actor, idempotency_key, INTAKE_HASH, dossier)
@@ -306,6 +324,16 @@ def dossier_for_desk(user: User | AnonymousUser, code: str) -> Dossier | None:
     """A dossier received (or to be received) at a desk where `user` receives; None otherwise."""
     return (Dossier.objects.filter(code=code, receiving_unit_id__in=receiving_unit_ids(user))
             .select_related("procedure", "receiving_unit", "competent_unit", "current_unit").first())
+
+
+def intake_counter(dossier: Dossier) -> Counter | None:
+    """The counter recorded with the dossier's receipt (else its registration) at the desk, if any."""
+    payloads = (DossierEvent.objects.filter(dossier=dossier, action__in=("receive", "submit_online"))
+                .order_by("-seq").values_list("payload", flat=True)[:2])
+    number = next((p["counter"] for p in payloads if isinstance(p, dict) and p.get("counter")), None)
+    if number is None:
+        return None
+    return Counter.objects.filter(unit_id=dossier.receiving_unit_id, number=number).first()
 
 
 def last_reason(dossier: Dossier, action: str) -> str:

@@ -297,3 +297,52 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}/{self.channel}"
+
+
+class LatenessAlert(models.Model):
+    """A lateness alert raised by the periodic scan (`motcua.dossiers.alerts`): once per dossier, kind and
+    appointment (`due_at`, the "due version": a moved appointment raises it again). An apology alert carries
+    the apology draft: the last moment for an apology and the proposed new date."""
+
+    class Kind(models.TextChoices):
+        AT_RISK = "at_risk", _("At risk of lateness")
+        APOLOGY_DUE = "apology_due", _("Apology deadline approaching")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="lateness_alerts")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    due_at = models.DateTimeField()  # the appointment the alert was raised against
+    unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")  # holding the dossier then
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    step_name = models.CharField(max_length=300, blank=True)
+    raised_at = models.DateTimeField()  # the scan's "now"
+    apology_deadline = models.DateTimeField(null=True, blank=True)
+    proposed_due_at = models.DateTimeField(null=True, blank=True)  # apology draft: the new date
+    needed_seconds = models.PositiveIntegerField(default=0)  # working time the remaining steps needed then
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dossier", "kind", "due_at"], name="lateness_alert_once")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}/{self.kind}@{self.due_at:%Y-%m-%d %H:%M}"
+
+
+class LatenessAlertRecipient(models.Model):
+    """Who is told about an alert (the officer holding the step, the unit's leaders) and when the e-mail went
+    out (claimed before sending: one e-mail per alert and officer, however often the task runs)."""
+
+    class Reason(models.TextChoices):
+        HOLDER = "holder", _("Holds the current step")
+        LEADER = "leader", _("Leader of the unit")
+
+    alert = models.ForeignKey(LatenessAlert, on_delete=models.CASCADE, related_name="recipients")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="lateness_alert_recipient_once")]
+        indexes = [models.Index(fields=["user", "alert"], name="lateness_alert_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} → {self.user_id}"

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog import selectors as catalog
 from motcua.catalog.models import Procedure
 from motcua.core.domain.permissions import Action, Role
-from motcua.core.models import Unit, User
+from motcua.core.models import Counter, Unit, User
 from motcua.core.permissions import can, roles_at
 from motcua.dossiers import domain as rules
 from motcua.dossiers.codes import next_code
@@ -209,14 +209,18 @@ def create_dossier(
     vneid_verified: bool = False,
     fee_total: int = 0,
     register_only: bool = False,
+    counter: Counter | None = None,
 ) -> Dossier:
     """Receive a dossier at the counter or by post (status 4 at the first step), or register an online one (1).
 
     `register_only`: register a counter or postal dossier without receiving it (status 1, as the applicant's
     submission), so that the desk can request a supplement (Mẫu 02) or refuse it (Mẫu 03) at intake.
+    `counter`: the counter of the receiving desk where the officer took the dossier in; its number is
+    recorded in the first event's payload (`"counter"`), which the desk's ledger (Mẫu 07) per counter reads.
     """
     if actor is not None and not can(actor, Action.DOSSIER_RECEIVE, receiving_unit):
         raise PermissionDenied(_("You cannot receive dossiers for this unit."))
+    _check_counter(counter, receiving_unit)
     _validate_applicant(applicant)
     if "\x00" in summary or any("\x00" in c.name for c in components):
         raise ValidationError({"summary": _("The text contains a character that is not allowed.")})
@@ -260,8 +264,18 @@ def create_dossier(
         batch.discard_new()
         raise
     transaction.on_commit(batch.written.clear)
-    _append_event(dossier, created.event, actor, seq=1)
+    event = created.event
+    if counter is not None:
+        event = replace(event, payload={**event.payload, "counter": counter.number})
+    # Without files every component row is in `plain`: the rollups need not count them again.
+    _append_event(dossier, event, actor, seq=1, new_components=plain if len(plain) == len(components) else None)
     return dossier
+
+
+def _check_counter(counter: Counter | None, desk: Unit) -> None:
+    """A counter recorded with a receipt must be an active counter of the receiving desk."""
+    if counter is not None and (counter.unit_id != desk.pk or not counter.is_active):
+        raise ValidationError({"counter": _("This counter is not an open counter of the receiving desk.")})
 
 
 def _component_row(dossier: Dossier, data: ComponentData, order: int) -> DossierComponent:
@@ -306,6 +320,8 @@ class ActionParams:
     receiver_id_number: str = ""
     receiver_relationship: str = ""  # RECEIVER_RELATIONSHIPS
     result_file: IO[bytes] | None = None
+    counter: Counter | None = None  # receive / accept at a counter of the receiving desk (payload "counter")
+    missing_reasons: tuple[str, ...] = ()  # what to add or fix in each of `missing`, same order ("" for none)
 
 
 RECEIVER_RELATIONSHIPS = ("self", "authorised")
@@ -322,7 +338,7 @@ def _invalid(message: str) -> DossierError:
 def _details(act: rules.DossierAction, params: ActionParams) -> dict[str, rules.PayloadValue]:
     """The extra facts `act` records in its event, validated (nothing is written when one is wrong)."""
     texts = [params.reason, params.tracking_number, params.receiver_name, params.receiver_id_number,
-             params.receiver_relationship, *params.missing]
+             params.receiver_relationship, *params.missing, *params.missing_reasons]
     if any("\x00" in t for t in texts):
         raise _invalid(_("The text contains a character that is not allowed."))
     if any(len(t) > MAX_DETAIL_LENGTH for t in texts):
@@ -335,11 +351,18 @@ def _details(act: rules.DossierAction, params: ActionParams) -> dict[str, rules.
                 or not 1 <= params.amount <= 10**13:
             raise _invalid(_("The amount to pay must be a whole number of đồng greater than zero."))
         details["amount"] = params.amount
-    missing = [m.strip() for m in params.missing if m.strip()]
+    if len(params.missing_reasons) > len(params.missing):
+        raise _invalid(_("Each reason must go with a document to supplement."))
+    # One line per document (and per reason, in the same order): the supplement request (Mẫu 02) lists them.
+    pairs = [(" ".join(m.split()), " ".join(r.split()))
+             for m, r in zip(params.missing, (*params.missing_reasons, *[""] * len(params.missing)), strict=False)]
+    missing = [(m, r) for m, r in pairs if m]
     if missing:
         if act is not rules.DossierAction.REQUEST_SUPPLEMENT:
             raise _invalid(_("Documents to supplement only go with a supplement request."))
-        details["missing"] = "\n".join(missing)
+        details["missing"] = "\n".join(m for m, _r in missing)
+        if any(r for _m, r in missing):
+            details["missing_reasons"] = "\n".join(r for _m, r in missing)
     receiver = (params.receiver_name.strip(), params.receiver_id_number.strip(), params.receiver_relationship)
     if any(receiver):
         name, id_number, relationship = receiver
@@ -355,6 +378,10 @@ def _details(act: rules.DossierAction, params: ActionParams) -> dict[str, rules.
                         "receiver_relationship": relationship})
     if params.result_file is not None and act is not rules.DossierAction.RECORD_RESULT:
         raise _invalid(_("A result document only goes with recording the result."))
+    if params.counter is not None:
+        if act not in (rules.DossierAction.RECEIVE, rules.DossierAction.ACCEPT):
+            raise _invalid(_("A counter is only recorded when a dossier is received."))
+        details["counter"] = params.counter.number
     return details
 
 
@@ -377,6 +404,9 @@ def perform(*, actor: User | None, code: str, action: str, params: ActionParams 
     if dossier is None or (actor is not None and not can(actor, Action.DOSSIER_VIEW, dossier.current_unit)
                            and not can(actor, Action.DOSSIER_VIEW, dossier.receiving_unit)):
         raise DossierError("dossier_not_found", _("Not found, or you are not allowed to see it."), 404)
+    if params.counter is not None and (params.counter.unit_id != dossier.receiving_unit_id
+                                       or not params.counter.is_active):
+        raise _invalid(_("This counter is not an open counter of the receiving desk."))
     state = load_state(dossier)
     now = now or timezone.now()
     calendar = calendar_for_unit(dossier.receiving_unit)
@@ -554,8 +584,9 @@ def _sync_steps(dossier: Dossier, state: rules.DossierState, *, units: dict[str,
 
 
 def _append_event(dossier: Dossier, event: rules.TransitionEvent, actor: User | None,
-                  seq: int | None = None) -> DossierEvent:
-    """Append the event; `seq` is known for a new dossier (1), else the next after the last one."""
+                  seq: int | None = None, new_components: list[DossierComponent] | None = None) -> DossierEvent:
+    """Append the event; `seq` is known for a new dossier (1), else the next after the last one.
+    `new_components`: all the components of a dossier created just now (see `metrics.rollups.on_event`)."""
     if seq is None:
         seq = (DossierEvent.objects.filter(dossier=dossier).order_by("-seq").values_list("seq", flat=True)
                .first() or 0) + 1
@@ -569,6 +600,6 @@ def _append_event(dossier: Dossier, event: rules.TransitionEvent, actor: User | 
     from motcua.dossiers.tasks import schedule_event_side_effects
     from motcua.metrics.rollups import on_event as keep_rollups
 
-    keep_rollups(dossier, event)  # the reports' rollups, exact in the same transaction
+    keep_rollups(dossier, event, new_components=new_components)  # the reports' rollups, in the same transaction
     schedule_event_side_effects(row)
     return row

@@ -579,3 +579,85 @@ def ii06a_dossiers(column: str, unit: Unit, period: m.Period, *, field_id: int |
     if field_id is not None:
         facts = facts.filter(procedure__field_id=field_id)
     return _dossiers(facts, user)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Dashboards (appended for the monitor's and leaders' screens)
+
+
+def index_trend(unit: Unit, periods: Sequence[m.Period], *, user: User | AnonymousUser | None = None,
+                config: m.IndexConfig | None = None) -> list[ServiceIndex]:
+    """The index of `unit` (its subtree) for each of `periods`: one rollup aggregate per period, the
+    catalogue and the competence read once."""
+    _check(user, unit)
+    ids = _subtree(unit)
+    config = config or index_config()
+    procs = _procedures()
+    competent = _competent([unit])[unit.pk]
+    return [_index_for(unit, p, config, _by_procedure(_sums(p, ids), set(ids)), procs, competent) for p in periods]
+
+
+@dataclass(frozen=True)
+class ProcedureLateness:
+    procedure_id: int
+    code: str
+    name: str
+    row: m.Ii06aRow
+
+    @property
+    def late(self) -> int:
+        """Resolved late plus in progress and overdue at the period end."""
+        return self.row.resolved_late + self.row.in_progress_overdue
+
+
+def _lateness(by_proc: dict[int, list[int]], limit: int | None) -> list[ProcedureLateness]:
+    rows: dict[int, m.Ii06aRow] = {}
+    for procedure_id, values in by_proc.items():
+        row = m.ii06a_row(_counts(values))
+        if row.resolved_late + row.in_progress_overdue:
+            rows[procedure_id] = row
+    names = {pk: (code, name) for pk, code, name in
+             Procedure.objects.filter(pk__in=list(rows)).values_list("pk", "code", "name")}
+    out = [ProcedureLateness(pk, *names[pk], row) for pk, row in rows.items()]
+    out.sort(key=lambda p: (-p.late, p.code))
+    return out if limit is None else out[:limit]
+
+
+def procedure_lateness(unit: Unit, period: m.Period, *, user: User | AnonymousUser | None = None,
+                       limit: int | None = 10) -> list[ProcedureLateness]:
+    """The procedures of `unit` (its subtree) with the most late dossiers in `period` (resolved late or overdue
+    at its end), from the rollups; ties by code."""
+    _check(user, unit)
+    ids = _subtree(unit)
+    return _lateness(_by_procedure(_sums(period, ids), set(ids)), limit)
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    index: ServiceIndex
+    children: list[ServiceIndex]
+    procedures: list[ProcedureLateness]
+
+
+def unit_figures(unit: Unit, period: m.Period, *, user: User | AnonymousUser | None = None,
+                 config: m.IndexConfig | None = None, procedures: int | None = 10) -> UnitFigures:
+    """A dashboard's figures from one rollup aggregate: the index of `unit`, of each of its active child units
+    (each over its subtree, in tree order), and the procedures of `unit` with the most late dossiers."""
+    _check(user, unit)
+    children = list(Unit.objects.filter(parent=unit, is_active=True).order_by("path"))
+    targets = [unit, *children]
+    subtree = list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", "path"))
+    sums = _sums(period, [pk for pk, _path in subtree])
+    path_of = dict(subtree)
+    wanted = {u.path: u.pk for u in targets}
+    by_unit: dict[int, dict[int, list[int]]] = {u.pk: {} for u in targets}
+    for (unit_id, procedure_id), values in sums.items():
+        for target in _ancestors(path_of.get(unit_id, ""), wanted):
+            row = by_unit[target].setdefault(procedure_id, [0] * len(_COLUMNS))
+            for i, v in enumerate(values):
+                row[i] += v
+    config = config or index_config()
+    procs = _procedures()
+    competent = _competent(targets)
+    indexes = [_index_for(u, period, config, by_unit[u.pk], procs, competent[u.pk]) for u in targets]
+    return UnitFigures(indexes[0], indexes[1:], _lateness(by_unit[unit.pk], procedures))

@@ -229,8 +229,10 @@ def supplement_items(event: DossierEvent) -> list[Item]:
     """What is missing or incorrect: the payload's `missing` list if any, else one item per line of the reason."""
     missing = event.payload.get("missing")
     items: list[Item] = []
-    if isinstance(missing, str):  # the services record the documents as one line each
-        missing = missing.splitlines()
+    if isinstance(missing, str):  # the services record the documents one per line, their reasons likewise
+        reasons = str(event.payload.get("missing_reasons") or "").split("\n")
+        missing = [{"name": name, "reason": reasons[i] if i < len(reasons) else ""}
+                   for i, name in enumerate(missing.split("\n"))]
     if isinstance(missing, list):
         for entry in missing:
             if isinstance(entry, dict):
@@ -248,6 +250,16 @@ def supplement_items(event: DossierEvent) -> list[Item]:
     return items
 
 
+def _general_reason(reason: str, items: list[Item]) -> str:
+    """The officer's explanation without the list of documents the reason repeats (the dossier page writes
+    "To supplement or correct:" then "- document: what to fix" lines, already printed as the items)."""
+    names = tuple(item.name for item in items)
+    heading = _("To supplement or correct:")
+    kept = [line for line in reason.splitlines()
+            if line.strip() != heading and not (line.startswith("- ") and line[2:].startswith(names))]
+    return "\n".join(kept).strip()
+
+
 def supplement_context(dossier: Dossier, seq: int | None = None) -> dict[str, Any]:
     event = _pick(
         _events(dossier), A.REQUEST_SUPPLEMENT.value, seq,
@@ -255,10 +267,11 @@ def supplement_context(dossier: Dossier, seq: int | None = None) -> dict[str, An
     unit = _step_unit(dossier, event.from_step, dossier.receiving_unit)
     ctx = _base(dossier, FORMS["02"], unit, event.at)
     missing = event.payload.get("missing")
+    items = supplement_items(event)
     ctx.update({
-        "event": event, "items": supplement_items(event), "requested_at": text.clock(event.at),
+        "event": event, "items": items, "requested_at": text.clock(event.at),
         # With a list of documents the reason is the general explanation; otherwise its lines are the items.
-        "reason": _reason(event) if missing else "",
+        "reason": _general_reason(_reason(event), items) if missing else "",
         "officer": event.actor_name, "request_number": event.payload.get("request_number") or 1,
         "contact_phone": unit.phone or dossier.receiving_unit.phone,
     })
@@ -382,9 +395,12 @@ def _sheet_rows(dossier: Dossier, state: rules.DossierState, events: list[Dossie
     for e in events:
         p, action, reason = e.payload, e.action, _reason(e)
         if action == A.SUBMIT_ONLINE:
-            add(applicant, desk, e.at, _("Submitted online"))
+            registered_at_desk = text.submission_channel(p, dossier.channel) is not rules.Channel.ONLINE
+            add(applicant, _join(desk, e.actor_name) if registered_at_desk else desk, e.at,
+                text.submission_label(p, dossier.channel))
         elif action in RECEIPT_ACTIONS:
-            add(applicant, _join(desk, e.actor_name), e.at,
+            at_counter = _("Counter %(number)s") % {"number": p["counter"]} if p.get("counter") else None
+            add(applicant, _join(desk, at_counter, e.actor_name), e.at,
                 _("Dossier received; appointment %(due)s") % {"due": text.short(_parse(p.get("due_at")))})
             walk.step_due = _parse(p.get("step_due_at"))
         elif action in (A.HAND_OVER, A.SEND_BACK):

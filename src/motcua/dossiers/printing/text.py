@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,15 @@ RETURN_CHANNEL_LABELS = {
     rules.ReturnChannel.ELECTRONIC: gettext_lazy("Electronically (online)"),
 }
 
+# The first event of a dossier is `submit_online` whether the applicant submitted online or the desk
+# registered a counter or postal dossier before receiving it (`create_dossier(register_only=True)`): the
+# event's channel says which.
+SUBMISSION_LABELS = {
+    rules.Channel.ONLINE: gettext_lazy("Submitted online"),
+    rules.Channel.DIRECT: gettext_lazy("Registered at the one-stop desk"),
+    rules.Channel.POSTAL: gettext_lazy("Registered on receipt by public postal service"),
+}
+
 # "UBND xã An Bình" → "An Bình": the place name of a people's committee, for the place-and-date line.
 _COMMITTEE = re.compile(
     r"^\s*(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+"
@@ -40,6 +50,20 @@ _COMMITTEE = re.compile(
 
 def timeliness_label(value: rules.Timeliness | str | None) -> str:
     return "" if value is None else str(TIMELINESS_LABELS[rules.Timeliness(value)])
+
+
+def submission_channel(payload: Mapping[str, object] | None, dossier_channel: int) -> rules.Channel:
+    """How a `submit_online` event came in: the channel it records, else the dossier's."""
+    raw = (payload or {}).get("channel", dossier_channel)
+    try:
+        return rules.Channel(int(str(raw)))
+    except ValueError:
+        return rules.Channel.ONLINE
+
+
+def submission_label(payload: Mapping[str, object] | None, dossier_channel: int) -> str:
+    """'Submitted online', or 'Registered at the one-stop desk' for a counter dossier registered before receipt."""
+    return str(SUBMISSION_LABELS[submission_channel(payload, dossier_channel)])
 
 
 def local(moment: datetime | None) -> datetime | None:
