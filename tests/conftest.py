@@ -18,8 +18,10 @@ def _fresh_process_caches() -> None:
     """Each test starts with a database of its own (rolled back or flushed after the previous one): the
     in-process caches of the previous test's rows must not leak into it, as they would across deployments."""
     from motcua.catalog import intake_cache
+    from motcua.workcalendar.selectors import invalidate_calendar_cache
 
     intake_cache.forget()
+    invalidate_calendar_cache()
 
 
 @pytest.fixture
