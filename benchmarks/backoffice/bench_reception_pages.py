@@ -76,6 +76,7 @@ if pending is not None:
     cases.append(("GET review detail", lambda: client.get(f"/backoffice/online/{pending.code}/")))
 
 counter_ = [0]
+desk_counters = counter.desk_counters(desk)  # a desk with counters records the officer's counter on receipt
 
 
 def intake():
@@ -83,6 +84,8 @@ def intake():
     data = {"desk": desk.code, "procedure": "2.000815", "token": f"bench-{time.time_ns()}", "outcome": "receive",
             "kind": "1", "id_number": "001203004567", "name": "Nguyễn Văn An", "phone": "0912345678",
             "email": "", "address": "", "summary": "", f"fee_{fee.pk}_pages": "3", f"fee_{fee.pk}_copies": "1"}
+    if desk_counters:
+        data["counter"] = str(desk_counters[0].number)
     for d in docs:
         data[f"doc_{d.pk}_received"] = "on"
         data[f"doc_{d.pk}_form"] = "original"
