@@ -8,11 +8,14 @@ PORT ?= 8000
 install:
 	@bash scripts/install.sh
 
-## Install everything, create the SQLite database with the demo province, print the logins, serve.
+## Install everything, create the SQLite database with the demo province and 3,000 demo dossiers, print the logins, serve.
 run: install
 	@mkdir -p var
 	$(PYTHON_BIN)/motcua migrate --no-input -v 0
 	$(PYTHON_BIN)/motcua demo
+	@# Demo dossiers (once): worklists, alerts and dashboards have something to show (~25 s on SQLite).
+	@$(PYTHON_BIN)/motcua shell -v 0 -c "import sys; from motcua.dossiers.models import Dossier; sys.exit(0 if Dossier.objects.exists() else 1)" \
+	  || $(PYTHON_BIN)/motcua generate --dossiers 3000 --seed 2026
 	$(PYTHON_BIN)/motcua runserver $(HOST):$(PORT)
 
 ## Install everything and run every check and test (SQLite, then PostgreSQL when it is reachable).
