@@ -281,7 +281,7 @@ def test_the_situations_are_what_the_fixture_says(dossiers):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("reads", ["sorted_sets", "index_walks"])
+@pytest.mark.parametrize("reads", ["sorted_sets", "database_sorted_sets", "index_walks"])
 @pytest.mark.parametrize("tab", list(Tab))
 def test_each_tab_holds_the_right_dossiers_of_commune_a_only(desk, dossiers, tab, reads, monkeypatch):
     import motcua.dossiers.worklists as wl
@@ -289,6 +289,8 @@ def test_each_tab_holds_the_right_dossiers_of_commune_a_only(desk, dossiers, tab
     if reads == "index_walks":
         monkeypatch.setattr(wl, "SMALL_SET", 0)
         monkeypatch.setattr(wl, "RARE_SET", 0)
+    if reads == "database_sorted_sets":  # big small sets: first page sorted by the database, not in Python
+        monkeypatch.setattr(wl, "PAIRS_IN_PYTHON", 0)
     officer = desk["leader"] if tab is Tab.APPROVAL else desk["specialist"]
     scope = scope_for(officer, NOW)
     assert codes(tab_queryset(scope, tab)) == named(dossiers, *EXPECTED[tab])
@@ -457,7 +459,7 @@ def _sort_key(sort: Sort):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("reads", ["sorted_sets", "index_walks"])
+@pytest.mark.parametrize("reads", ["sorted_sets", "database_sorted_sets", "index_walks"])
 @pytest.mark.parametrize("officer", ["specialist", "monitor"])
 @pytest.mark.parametrize("sort", list(Sort))
 def test_keyset_pagination_walks_every_row_once_both_ways(desk, dossiers, sort, officer, reads, monkeypatch):
@@ -466,6 +468,8 @@ def test_keyset_pagination_walks_every_row_once_both_ways(desk, dossiers, sort, 
     if reads == "index_walks":  # every part counts as big: read in sort order on its index
         monkeypatch.setattr(wl, "SMALL_SET", 0)
         monkeypatch.setattr(wl, "RARE_SET", 0)
+    if reads == "database_sorted_sets":  # big small sets: first page sorted by the database, not in Python
+        monkeypatch.setattr(wl, "PAIRS_IN_PYTHON", 0)
     scope = scope_for(desk[officer], NOW)
     if officer == "monitor":
         assert len(scope.unit_ids) > 1  # PostgreSQL merges the units' pages (UNION ALL)

@@ -402,6 +402,11 @@ def _before(sort: Sort, value: Any, pk: int) -> Q:
     return (_after_asc if sort.descending else _before_asc)(sort.column, value, pk)
 
 
+# Above this many rows in a part's small groups, the first page is sorted by the database (top-N) rather than
+# reading every (pk, instant) pair into Python (a province monitor's overdue tab: tens of thousands).
+PAIRS_IN_PYTHON = 2000
+
+
 def _key(pair: tuple[int, datetime | None]) -> tuple[bool, datetime, int]:
     """The ascending order of `_ordering` for (pk, instant) pairs: nulls last, then the pk."""
     pk, value = pair
@@ -484,6 +489,8 @@ def worklist_page(scope: WorklistScope, tab: Tab, f: WorklistFilter | None = Non
         whole = matching(part.condition, small_units).order_by()
         if sort.column == "code":  # text: sorted by the database (its collation decides the order)
             candidates += first_ids(Dossier.objects.filter(pk__in=whole.values("pk")[: total + SMALL_SET]))
+        elif total > PAIRS_IN_PYTHON:  # many rows (a province's units together): top-N sort in the database
+            candidates += first_ids(whole)
         else:  # instants: (pk, value) in heap order, the first page picked here (no lookup per row)
             pairs = list(whole.values_list("pk", sort.column)[: total + SMALL_SET])
             candidates += [pk for pk, _value in sorted(pairs, key=_key, reverse=sort.descending != backwards)
