@@ -21,7 +21,6 @@ Deterministic for a given seed, `until` date, unit list and catalogue.
 
 from __future__ import annotations
 
-import json
 import queue
 import random
 import threading
@@ -39,6 +38,7 @@ from django.utils import timezone
 from motcua.catalog import selectors as catalog
 from motcua.catalog.models import Procedure, ProcedureUnit, UnitRoles
 from motcua.core.models import Unit
+from motcua.core.pgcopy import copy_cell
 from motcua.dossiers import domain as rules
 from motcua.dossiers.importing import actor_for
 from motcua.dossiers.models import Dossier, DossierCodeSequence, DossierComponent, DossierEvent, StepExecution
@@ -370,29 +370,12 @@ EVENT_COLS = ("dossier_id", "seq", "action", "actor_id", "actor_name", "at", "fr
 COMPONENT_COLS = ("dossier_id", "required_document_id", "name", "form", "quantity", "digitized", "reused",
                   "from_citizen_store", "order")
 _QUOTED_COMPONENT_COLS = tuple(f'"{c}"' for c in COMPONENT_COLS)  # "order" is a keyword
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_ESCAPES)
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
-    return str(value)
 
 
 def _render(sh: Shifted) -> None:
-    sh.copy_dossier = "\t".join(_cell(sh.dossier[c]) for c in DOSSIER_SHARED)
-    sh.copy_steps = ["\t".join(_cell(r[c]) for c in STEP_COLS[1:]) for r in sh.steps]
-    sh.copy_events = ["\t".join(_cell(r[c]) for c in EVENT_COLS[1:]) for r in sh.events]
+    sh.copy_dossier = "\t".join(copy_cell(sh.dossier[c]) for c in DOSSIER_SHARED)
+    sh.copy_steps = ["\t".join(copy_cell(r[c]) for c in STEP_COLS[1:]) for r in sh.steps]
+    sh.copy_events = ["\t".join(copy_cell(r[c]) for c in EVENT_COLS[1:]) for r in sh.events]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -570,7 +553,7 @@ def _copy_texts(rows: list[_Row]) -> tuple[str, str, str, str]:
         s.append(prefix + ("\n" + prefix).join(sh.copy_steps) + "\n")
         e.append(prefix + ("\n" + prefix).join(sh.copy_events) + "\n")
         for order, (name, digitized, reused, store) in enumerate(row.components):
-            c.append(f"{prefix}\\N\t{_cell(name)}\tcopy\t1\t{'t' if digitized else 'f'}\t{'t' if reused else 'f'}\t"
+            c.append(f"{prefix}\\N\t{copy_cell(name)}\tcopy\t1\t{'t' if digitized else 'f'}\t{'t' if reused else 'f'}\t"
                      f"{'t' if store else 'f'}\t{order}\n")
     return "".join(d), "".join(s), "".join(e), "".join(c)
 

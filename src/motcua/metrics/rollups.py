@@ -41,6 +41,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.fields.json import KT
 
+from motcua.core.pgcopy import copy_cell
 from motcua.dossiers.models import Dossier, DossierComponent, DossierEvent
 from motcua.metrics import domain as m
 from motcua.metrics.models import MEASURE_COLUMNS, DossierFact, MetricSpan, RollupDay, RollupMonth
@@ -627,25 +628,11 @@ def _copy_rollups(rows: dict[tuple[int, int, Any], list[int]]) -> None:
             cursor.execute(f"DROP TABLE {load}")
 
 
-def _copy_cell(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, list):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
-
-
 def _insert_facts(facts: Sequence[Fact]) -> None:
     if not facts:
         return
     if connection.vendor == "postgresql":
-        text = "".join("\t".join(_copy_cell(row[c]) for c in _FACT_COLS) + "\n" for row in (f.row() for f in facts))
+        text = "".join("\t".join(copy_cell(row[c]) for c in _FACT_COLS) + "\n" for row in (f.row() for f in facts))
         _copy(DossierFact._meta.db_table, _FACT_COLS, text)
     else:
         DossierFact.objects.bulk_create([DossierFact(**f.row()) for f in facts], batch_size=500)
@@ -656,7 +643,7 @@ def _insert_spans(spans: Sequence[tuple[int, int, str, datetime, datetime | None
         return
     cols = ("dossier_id", "unit_id", "stock", "start", "end")
     if connection.vendor == "postgresql":
-        _copy(MetricSpan._meta.db_table, cols, "".join("\t".join(_copy_cell(v) for v in s) + "\n" for s in spans))
+        _copy(MetricSpan._meta.db_table, cols, "".join("\t".join(copy_cell(v) for v in s) + "\n" for s in spans))
     else:
         MetricSpan.objects.bulk_create([MetricSpan(**dict(zip(cols, s, strict=True))) for s in spans],
                                        batch_size=500)
