@@ -15,6 +15,9 @@ How it stays fast (1,000,000 dossiers in minutes) and consistent:
 * PostgreSQL: rows are streamed with COPY on the Django connection's psycopg connection, from a
   writer thread while the main thread renders the next chunk, all in one transaction. Other
   databases: `bulk_create`.
+* The reports' metric facts and spans are written beside the dossiers and the rollups added once at
+  the end (`motcua.metrics.rollups.BulkFacts`): a fact is built once per shape (shifted template,
+  e-ID flag, component mix), not once per dossier.
 
 Deterministic for a given seed, `until` date, unit list and catalogue.
 """
@@ -29,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -42,6 +46,7 @@ from motcua.core.pgcopy import copy_cell
 from motcua.dossiers import domain as rules
 from motcua.dossiers.importing import actor_for
 from motcua.dossiers.models import Dossier, DossierCodeSequence, DossierComponent, DossierEvent, StepExecution
+from motcua.metrics.rollups import FACT_COPY, SPAN_COPY, BulkFacts, Shape
 from motcua.workcalendar.domain import WorkCalendar
 from motcua.workcalendar.selectors import calendar_for_unit
 
@@ -412,19 +417,23 @@ def _components(rng: random.Random, documents: list[str], online: bool) -> list[
     return out
 
 
-def _writer_copy(raw: Any, jobs: queue.Queue[tuple[str, str, str, str] | None], errors: list[BaseException]) -> None:
-    sql = {
-        "d": f"COPY {Dossier._meta.db_table} ({', '.join(DOSSIER_COLS)}) FROM STDIN",
-        "s": f"COPY {StepExecution._meta.db_table} ({', '.join(STEP_COLS)}) FROM STDIN",
-        "e": f"COPY {DossierEvent._meta.db_table} ({', '.join(EVENT_COLS)}) FROM STDIN",
-        "c": f"COPY {DossierComponent._meta.db_table} ({', '.join(_QUOTED_COMPONENT_COLS)}) FROM STDIN",
-    }
+def _writer_copy(raw: Any, jobs: queue.Queue[tuple[str, ...] | None], errors: list[BaseException]) -> None:
+    """COPY each job's texts: dossiers, steps, events, components, metric facts, metric spans."""
+    sql = (
+        f"COPY {Dossier._meta.db_table} ({', '.join(DOSSIER_COLS)}) FROM STDIN",
+        f"COPY {StepExecution._meta.db_table} ({', '.join(STEP_COLS)}) FROM STDIN",
+        f"COPY {DossierEvent._meta.db_table} ({', '.join(EVENT_COLS)}) FROM STDIN",
+        f"COPY {DossierComponent._meta.db_table} ({', '.join(_QUOTED_COMPONENT_COLS)}) FROM STDIN",
+        FACT_COPY,
+        SPAN_COPY,
+    )
     try:
         while (job := jobs.get()) is not None:
             with raw.cursor() as cur:
-                for key, text in zip("dsec", job, strict=True):
-                    with cur.copy(sql[key]) as copy:
-                        copy.write(text)
+                for statement, text in zip(sql, job, strict=True):
+                    if text:
+                        with cur.copy(statement) as copy:
+                            copy.write(text)
     except BaseException as exc:  # reported by the main thread
         errors.append(exc)
         while jobs.get() is not None:
@@ -453,7 +462,7 @@ def generate(n: int, seed: int, *, unit_codes: Sequence[str] | None = None, unti
                 unit_id__in={t.receiving.pk for t in templates}).values_list("unit_id", "day", "last")}
         next_id = (Dossier.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         first_id = next_id
-        jobs: queue.Queue[tuple[str, str, str, str] | None] = queue.Queue(maxsize=2)
+        jobs: queue.Queue[tuple[str, ...] | None] = queue.Queue(maxsize=2)
         errors: list[BaseException] = []
         writer = None
         triggers: str | None = None
@@ -463,6 +472,8 @@ def generate(n: int, seed: int, *, unit_codes: Sequence[str] | None = None, unti
             writer = threading.Thread(target=_writer_copy, args=(connection.connection, jobs, errors), daemon=True)
             writer.start()
         done = 0
+        facts = BulkFacts()  # the reports' facts and spans, written beside the dossiers
+        shapes: list[tuple[int, Shape]] = []
         try:
             while done < n and not errors:
                 size = min(CHUNK, n - done)
@@ -485,8 +496,14 @@ def generate(n: int, seed: int, *, unit_codes: Sequence[str] | None = None, unti
                     key = (t.receiving.pk, sh.day)
                     counters[key] = number = counters.get(key, 0) + 1
                     code = f"{t.receiving.code}-{sh.day:%y%m%d}-{number:04d}"
-                    rows.append(_Row(next_id, code, _applicant(rng), rng.random() < 0.35, sh,
-                                     _components(rng, t.documents, t.channel is rules.Channel.ONLINE)))
+                    row = _Row(next_id, code, _applicant(rng), rng.random() < 0.35, sh,
+                               _components(rng, t.documents, t.channel is rules.Channel.ONLINE))
+                    rows.append(row)
+                    comps = (len(row.components), sum(1 for c in row.components if c[1]),
+                             any(c[2] for c in row.components), any(c[3] for c in row.components))
+                    shape = facts.add((index, weeks, row.vneid, comps), partial(_fact_inputs, row, comps))
+                    if shape is not None:
+                        shapes.append((row.id, shape))
                     next_id += 1
                     status = sh.dossier["status"]
                     result.statuses[status] = result.statuses.get(status, 0) + 1
@@ -494,9 +511,11 @@ def generate(n: int, seed: int, *, unit_codes: Sequence[str] | None = None, unti
                     result.events += len(sh.events)
                     result.components += 3
                 if postgres:
-                    jobs.put(_copy_texts(rows))
+                    jobs.put((*_copy_texts(rows), *facts.copy_texts(shapes)))
                 else:
                     _bulk_create(rows)
+                    facts.create(shapes)
+                shapes = []
                 done += size
                 if progress:
                     progress(done, n)
@@ -508,9 +527,7 @@ def generate(n: int, seed: int, *, unit_codes: Sequence[str] | None = None, unti
         if errors:
             raise errors[0]
         _fix_sequences(counters, first_id, next_id - 1, postgres)
-        from motcua.metrics.rollups import rebuild_range
-
-        rebuild_range(first_id, next_id - 1)  # the reports' rollups of the new dossiers, same transaction
+        facts.finish()  # the reports' rollups of the new dossiers, same transaction
     result.dossiers = n
     result.seconds = time.monotonic() - began
     return result
@@ -537,6 +554,20 @@ def _restore_fk_triggers(previous: str | None) -> None:
     if previous is not None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('session_replication_role', %s, true)", [previous])
+
+
+class _Values:
+    """A generated dossier's columns that its metric fact reads (`motcua.metrics.rollups._DOSSIER_VALUES`)."""
+
+    def __init__(self, row: _Row) -> None:
+        self.__dict__.update(row.shifted.dossier)
+        self.id = row.id
+        self.vneid_verified = row.vneid
+
+
+def _fact_inputs(row: _Row, comps: tuple[int, int, bool, bool]) -> tuple[Any, list[dict[str, Any]],
+                                                                           tuple[int, int, bool, bool]]:
+    return _Values(row), row.shifted.events, comps
 
 
 def _copy_texts(rows: list[_Row]) -> tuple[str, str, str, str]:

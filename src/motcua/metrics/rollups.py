@@ -411,21 +411,28 @@ def facts_for(ids: Sequence[int]) -> Iterator[Fact]:
             .order_by("dossier_id", "seq")
             .values_list("dossier_id", "at", "action", "from_status", "to_status", "p_received", "p_due",
                          "p_original", "p_forced")):
-        payload: dict[str, Any] = {}
-        if received:
-            payload["received_at"] = received
-        if due:
-            payload["due_at"] = due
-        if original:
-            payload["original_due_at"] = original
-        if forced in ("true", "True", "1", True):
-            payload["forced_late"] = True
-        events[dossier_id].append(m.EventRecord(at, action, from_status, to_status, payload))
+        events[dossier_id].append(_record(at, action, from_status, to_status, received, due, original,
+                                          forced in ("true", "True", "1", True)))
     for row in rows:
         timeline = m.timeline_from_events(events.get(row.id, []), snapshot_of(row))
         if timeline:
             yield Fact(row.id, row.competent_unit_id, row.procedure_id, timeline,
                        attributes_of(row, comps.get(row.id, (0, 0, False, False)), timeline))
+
+
+def _record(at: datetime, action: str, from_status: int | None, to_status: int, received: str | None,
+            due: str | None, original: str | None, forced: bool) -> m.EventRecord:
+    """An event as the timeline reads it: only the payload keys it looks at (ISO 8601 strings as stored)."""
+    payload: dict[str, Any] = {}
+    if received:
+        payload["received_at"] = received
+    if due:
+        payload["due_at"] = due
+    if original:
+        payload["original_due_at"] = original
+    if forced:
+        payload["forced_late"] = True
+    return m.EventRecord(at, action, from_status, to_status, payload)
 
 
 def _stored_facts(ids: Sequence[int], zone: tzinfo) -> dict[int, Fact]:
@@ -591,21 +598,133 @@ def _new_facts(begin: int, end: int) -> Iterator[Fact]:
             [begin, end, list(METRIC_ACTIONS)])
         by_dossier: dict[int, list[m.EventRecord]] = defaultdict(list)
         for dossier_id, at, action, from_status, to_status, received, due, original, forced in cursor.fetchall():
-            payload: dict[str, Any] = {}
-            if received:
-                payload["received_at"] = received
-            if due:
-                payload["due_at"] = due
-            if original:
-                payload["original_due_at"] = original
-            if forced == "true":
-                payload["forced_late"] = True
-            by_dossier[dossier_id].append(m.EventRecord(at, action, from_status, to_status, payload))
+            by_dossier[dossier_id].append(_record(at, action, from_status, to_status, received, due, original,
+                                                  forced == "true"))
     for row in rows:
         timeline = m.timeline_from_events(by_dossier.get(row.id, []), snapshot_of(row))
         if timeline:
             yield Fact(row.id, row.competent_unit_id, row.procedure_id, timeline,
                        attributes_of(row, comps.get(row.id, (0, 0, False, False)), timeline))
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What one fact writes, apart from its dossier id: fact and span rows (as values and as COPY text)
+    and its rollup contributions."""
+
+    fact: dict[str, Any]
+    fact_cells: str
+    spans: tuple[tuple[Any, ...], ...]
+    span_cells: tuple[str, ...]
+    contributions: dict[tuple[int, int, Any], list[int]]
+
+    @classmethod
+    def of(cls, fact: Fact, zone: tzinfo) -> Shape:
+        contributions, spans = fact.analyse(zone)
+        row = fact.row()
+        del row["dossier_id"]
+        ordered = tuple(sorted(spans, key=lambda s: (s[1], s[2])))
+        return cls(row, "\t".join(copy_cell(row[c]) for c in _FACT_COLS[1:]), ordered,
+                   tuple("\t".join(copy_cell(v) for v in s) for s in ordered), contributions)
+
+
+_NEW: Any = object()
+
+
+class BulkFacts:
+    """The rollups of a bulk load whose dossiers share a few shapes (the generator's shifted templates).
+
+    Each shape's fact is built and analysed once (`add`, from the rows the load writes: the dossier's
+    column values, its events and its components); per dossier only its fact and span rows are written
+    (`copy_texts` for COPY beside the dossiers, or `create` through the ORM); `finish` adds every shape's
+    contributions times its count to the rollups. The result equals `rebuild_range` over the same
+    dossiers (tested), at a fraction of the cost.
+    """
+
+    def __init__(self) -> None:
+        self.zone = tz()
+        self._shapes: dict[Any, Shape | None] = {}
+        self._counts: dict[Any, int] = defaultdict(int)
+        self.result = RebuildResult()
+        self._began = time.monotonic()
+
+    def add(self, key: Any, inputs: Callable[[], tuple[Any, Iterable[Any], tuple[int, int, bool, bool]]]
+            ) -> Shape | None:
+        """The shape of a new dossier. `key` names everything its fact depends on (dossiers with equal keys
+        have equal values, events and component counts); `inputs()`, called for a new key, gives the values
+        (an object with the `_DOSSIER_VALUES` attributes), the event rows (dicts with `at`, `action`,
+        `from_status`, `to_status`, `payload`) and the component counts (all, digitized, any reused, any
+        from the citizen's store)."""
+        shape = self._shapes.get(key, _NEW)
+        if shape is _NEW:
+            shape = self._shapes[key] = self._shape(*inputs())
+        if shape is not None:
+            self._counts[key] += 1
+            self.result.facts += 1
+            self.result.spans += len(shape.spans)
+        return shape
+
+    def _shape(self, values: Any, events: Iterable[Any], components: tuple[int, int, bool, bool]) -> Shape | None:
+        if values.received_at is None:
+            return None
+        records = [_record(e["at"], e["action"], e["from_status"], e["to_status"], e["payload"].get("received_at"),
+                           e["payload"].get("due_at"), e["payload"].get("original_due_at"),
+                           bool(e["payload"].get("forced_late"))) for e in events if e["action"] in METRIC_ACTIONS]
+        timeline = m.timeline_from_events(records, snapshot_of(values))
+        if not timeline:
+            return None
+        fact = Fact(0, values.competent_unit_id, values.procedure_id, timeline,
+                    attributes_of(values, components, timeline))
+        return Shape.of(fact, self.zone)
+
+    @staticmethod
+    def copy_texts(items: Iterable[tuple[int, Shape]]) -> tuple[str, str]:
+        """COPY text of the fact and span rows of these (dossier id, shape) pairs (`FACT_COPY`, `SPAN_COPY`)."""
+        facts: list[str] = []
+        spans: list[str] = []
+        for dossier_id, shape in items:
+            facts.append(f"{dossier_id}\t{shape.fact_cells}\n")
+            spans.extend(f"{dossier_id}\t{cells}\n" for cells in shape.span_cells)
+        return "".join(facts), "".join(spans)
+
+    @staticmethod
+    def create(items: Iterable[tuple[int, Shape]]) -> None:
+        """The fact and span rows through the ORM (SQLite, small loads)."""
+        pairs = list(items)
+        DossierFact.objects.bulk_create([DossierFact(dossier_id=d, **shape.fact) for d, shape in pairs],
+                                        batch_size=500)
+        MetricSpan.objects.bulk_create([MetricSpan(dossier_id=d, unit_id=u, stock=stock, start=start, end=end)
+                                        for d, shape in pairs for u, stock, start, end in shape.spans],
+                                       batch_size=500)
+
+    def finish(self) -> RebuildResult:
+        """Add the load's contributions to the rollups (call once, after every fact row is written)."""
+        totals: dict[tuple[int, int, Any], list[int]] = {}
+        for key, count in self._counts.items():
+            shape = self._shapes[key]
+            assert shape is not None
+            for row_key, values in shape.contributions.items():
+                row = totals.get(row_key)
+                if row is None:
+                    totals[row_key] = [v * count for v in values]
+                else:
+                    for i, v in enumerate(values):
+                        row[i] += v * count
+        rows = {k: v for k, v in totals.items() if any(v)}
+        if connection.vendor == "postgresql":
+            _copy_rollups(rows)
+        else:
+            upsert_rollups(rows)
+        self.result.dossiers = self.result.facts
+        self.result.rollup_rows = len(rows)
+        self.result.seconds = time.monotonic() - self._began
+        log.info("rollups of a bulk load: %s facts (%s shapes), %s spans, %s rollup rows",
+                 self.result.facts, len(self._shapes), self.result.spans, self.result.rollup_rows)
+        return self.result
+
+
+FACT_COPY = f"COPY {DossierFact._meta.db_table} ({', '.join(_FACT_COLS)}) FROM STDIN"
+SPAN_COPY = f'COPY {MetricSpan._meta.db_table} (dossier_id, unit_id, stock, start, "end") FROM STDIN'
 
 
 def _copy_rollups(rows: dict[tuple[int, int, Any], list[int]]) -> None:
