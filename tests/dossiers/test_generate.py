@@ -52,6 +52,7 @@ def test_generated_dossiers_are_consistent(demo):
         assert rules.state_to_json(state) == d.state
         assert (int(state.status), state.current_step, state.due_at, state.finished_at) == (
             d.status, d.current_step, d.due_at, d.finished_at)
+        assert d.timeliness_at(d.updated_at) == rules.timeliness_of(state, d.updated_at)  # lists read columns
         evs = events[d.pk]
         assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
         assert evs[0].from_status is None and evs[-1].to_status == d.status

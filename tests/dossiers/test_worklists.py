@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 from motcua.catalog import selectors as catalog
 from motcua.catalog.demo import seed_demo_catalogue
 from motcua.core.domain.permissions import Role
-from motcua.dossiers.domain import DossierState, Status, at_risk, at_risk_from, overdue_from, state_from_json
+from motcua.dossiers.domain import (
+    DossierState,
+    Status,
+    at_risk,
+    at_risk_from,
+    overdue_from,
+    state_from_json,
+    timeliness_of,
+)
 from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.services import ActionParams, ApplicantData, create_dossier, perform
 from motcua.dossiers.worklists import (
@@ -362,6 +370,8 @@ def test_worklist_columns_agree_with_the_domain_rules_for_every_dossier(desk, do
         clock = state.paused_at or NOW
         overdue = in_processing and (state.forced_late or (state.due_at is not None and state.due_at < clock))
         assert (d.code in overdue_now) == overdue, d.code
+        for at in (NOW - timedelta(days=30), NOW, NOW + timedelta(days=30)):  # lists judge from the columns
+            assert d.timeliness_at(at) == timeliness_of(state, at), (d.code, at)
 
 
 @pytest.mark.django_db

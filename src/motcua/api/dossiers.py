@@ -282,6 +282,10 @@ def _timeliness(state: rules.DossierState, now: datetime) -> str | None:
     return None if t is None else t.value
 
 
+def _value(t: rules.Timeliness | None) -> str | None:
+    return None if t is None else t.value
+
+
 def _detail(request: HttpRequest, d: Any) -> dict[str, Any]:
     now = timezone.now()
     state = rules.state_from_json(d.state)
@@ -413,7 +417,7 @@ def list_dossiers(request: HttpRequest, filters: Query[DossierFilterIn]) -> Any:
             {"code": d.code, "procedure": _ref(d.procedure), "current_unit": _ref(d.current_unit),
              "channel": CHANNEL_NAMES[d.channel], "status": d.status, "status_label": status_label(d.status),
              "applicant_name": d.applicant_name, "received_at": local(d.received_at), "due_at": local(d.due_at),
-             "finished_at": local(d.finished_at), "timeliness": _timeliness(rules.state_from_json(d.state), now)}
+             "finished_at": local(d.finished_at), "timeliness": _value(d.timeliness_at(now))}
             for d in page.results
         ],
         "next_cursor": page.next_cursor,

@@ -171,6 +171,13 @@ class Dossier(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def timeliness_at(self, at: Any) -> Any:
+        """The rules' `timeliness_of(state, at)` from the row's columns (the state JSON is not needed)."""
+        from motcua.dossiers.domain import timeliness_from
+
+        return timeliness_from(self.status, self.original_due_at, self.finished_at, self.paused_at,
+                               self.forced_late, at)
+
 
 class DossierComponent(models.Model):
     """One required document of a dossier (thành phần hồ sơ) and the files attached to it."""

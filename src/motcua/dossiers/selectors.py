@@ -97,7 +97,8 @@ def list_dossiers(user: User | AnonymousUser, f: DossierFilter, *, limit: int = 
             qs = qs.filter(due_at__isnull=True, pk__gt=pk)
         else:
             qs = qs.filter(Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk) | Q(due_at__isnull=True))
-    qs = qs.select_related("procedure", "current_unit").order_by("due_at", "pk")
+    # Rows are judged from their columns (`Dossier.timeliness_at`): the state JSON is not read.
+    qs = qs.select_related("procedure", "current_unit").defer("state").order_by("due_at", "pk")
     rows = list(qs[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
@@ -119,13 +120,14 @@ def public_lookup(code: str) -> dict[str, Any] | None:
     """
     row = (Dossier.objects.filter(code=code)
            .values("code", "status", "received_at", "due_at", "finished_at", "returned_at", "applicant_name",
-                   "procedure__name", "receiving_unit__name", "state").first())
+                   "procedure__name", "receiving_unit__name", "original_due_at", "paused_at", "forced_late").first())
     if row is None:
         return None
     from motcua.dossiers import domain as rules
 
     row["applicant_name"] = mask_name(row["applicant_name"])
-    judged = rules.timeliness_of(rules.state_from_json(row.pop("state")), timezone.now())
+    judged = rules.timeliness_from(row["status"], row.pop("original_due_at"), row["finished_at"], row.pop("paused_at"),
+                                   row.pop("forced_late"), timezone.now())
     row["timeliness"] = None if judged is None else judged.value
     return row
 

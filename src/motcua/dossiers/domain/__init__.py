@@ -52,6 +52,7 @@ from .deadlines import (
     promise_timeliness,
     remaining_working_time,
     step_timeliness,
+    timeliness_from,
     timeliness_of,
 )
 from .errors import ErrorCode, TransitionError
@@ -118,5 +119,6 @@ __all__ = [
     "state_from_json",
     "state_to_json",
     "step_timeliness",
+    "timeliness_from",
     "timeliness_of",
 ]

@@ -132,14 +132,23 @@ def timeliness_of(state: DossierState, at: datetime,
     * None when it has no appointment (never received) or ended without a result (3, 7, 8).
     The appointment used is the current one: an `at` in the past does not undo later pauses.
     """
-    due = state.original_due_at
-    if due is None or state.status in FINISHED_STATUSES - _RESOLVED:
+    return timeliness_from(state.status, state.original_due_at, state.finished_at, state.paused_at,
+                           state.forced_late, at, granularity)
+
+
+def timeliness_from(status: int, original_due_at: datetime | None, finished_at: datetime | None,
+                    paused_at: datetime | None, forced_late: bool, at: datetime,
+                    granularity: Granularity | str = Granularity.MINUTE) -> Timeliness | None:
+    """`timeliness_of` from the five state values it reads, which the dossier row keeps as columns: lists
+    judge their rows without loading (or parsing) the whole state."""
+    if original_due_at is None or status in FINISHED_STATUSES - _RESOLVED:
         return None
-    if state.finished_at is not None and state.finished_at <= at:
-        return Timeliness.LATE if state.forced_late else compare(state.finished_at, due, granularity)
-    if state.forced_late:
+    if finished_at is not None and finished_at <= at:
+        return Timeliness.LATE if forced_late else compare(finished_at, original_due_at, granularity)
+    if forced_late:
         return Timeliness.OVERDUE
-    return _running(_clock(state, at), due, granularity)
+    clock = paused_at if paused_at is not None and paused_at <= at else at
+    return _running(clock, original_due_at, granularity)
 
 
 def promise_timeliness(state: DossierState, at: datetime,

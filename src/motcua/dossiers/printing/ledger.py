@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from motcua.dossiers import domain as rules
 from motcua.dossiers import selectors
 from motcua.dossiers.printing import text
 from motcua.dossiers.printing.forms import RECEIPT_ACTIONS, FormSpec, header_for
@@ -65,12 +64,12 @@ def ledger_context(user: User | AnonymousUser, unit: Unit, date_from: date, date
     dossiers = list(
         qs.select_related("procedure", "competent_unit")
         .only("code", "applicant_name", "procedure__name", "competent_unit__name", "received_at", "due_at",
-              "returned_at", "status", "state")
+              "returned_at", "status", "original_due_at", "finished_at", "paused_at", "forced_late")
         .order_by("received_at", "pk")[offset:offset + LEDGER_PAGE_ROWS]
     )
     rows = []
     for number, d in enumerate(dossiers, start=offset + 1):
-        judged = rules.timeliness_of(rules.state_from_json(d.state), now)
+        judged = d.timeliness_at(now)
         rows.append(LedgerRow(
             number, d.code, d.applicant_name, d.procedure.name, d.competent_unit.name, text.short(d.received_at),
             text.short(d.due_at), text.short(d.returned_at), str(d.get_status_display()),
