@@ -39,6 +39,15 @@ def test_token_scoped_to_a_unit_sees_only_its_subtree(client, province_tree, pro
     assert response.status_code == 404
 
 
+def test_token_scoped_to_two_units_sees_both_subtrees_and_reads_them_with_the_token(
+        client, province_tree, province_admin, django_assert_max_num_queries):
+    units = [province_tree["a"], province_tree["b"]]
+    _token, raw = issue_token(actor=None, user=province_admin, name="Hai xã", units=units)
+    with django_assert_max_num_queries(5):  # token with its units, last use, roles, count, page
+        body = client.get("/api/v1/units", **bearer(raw)).json()
+    assert sorted(u["code"] for u in body["results"]) == sorted(u.code for u in units)
+
+
 def test_token_scoped_to_actions_cannot_do_others(client, province_tree, province_admin):
     _token, raw = issue_token(actor=None, user=province_admin, name="Chỉ đọc", actions=[Action.UNIT_VIEW.value])
     assert client.get("/api/v1/units", **bearer(raw)).json()["count"] == 6

@@ -513,6 +513,13 @@ def allowed_actions_for(actor: User, dossier: Dossier, now: datetime | None = No
     calendar = calendar_for_unit(dossier.receiving_unit)
     allowed: list[str] = []
     roles_by_unit: dict[int, list[Role]] = {}  # one query per unit, not per action
+    by_role: dict[rules.Actor, frozenset[rules.DossierAction]] = {}  # the rules asked once per role
+
+    def allows(role: rules.Actor, act: rules.DossierAction) -> bool:
+        if role not in by_role:
+            by_role[role] = frozenset(rules.allowed_actions(state, role, now, calendar))
+        return act in by_role[role]
+
     for act in rules.DossierAction:
         permission, where = ACTION_PERMISSION[act]
         unit = dossier.receiving_unit if where == _RECEIVING else dossier.current_unit
@@ -523,7 +530,7 @@ def allowed_actions_for(actor: User, dossier: Dossier, now: datetime | None = No
         roles: list[rules.Actor] = [*roles_by_unit[unit.pk]]
         if act in APPLICANT_ACTIONS:
             roles.append(rules.ActorKind.APPLICANT)
-        if any(act in rules.allowed_actions(state, role, now, calendar) for role in roles):
+        if any(allows(role, act) for role in roles):
             allowed.append(act.value)
     return allowed
 
