@@ -64,6 +64,12 @@ def main() -> int:
         (LEADER, "unit dashboard", f"/reports/?unit={UNIT}&period={args.period}"),
         (LEADER, "unit late steps", f"/reports/late/?unit={UNIT}&period={args.period}"),
         (LEADER, "unit II.06a", f"/reports/ii06a/?unit={UNIT}&period={args.period}"),
+        # Drill-downs: the dossiers behind a figure, first page and a far page.
+        (MONITOR, "province 2.1 numerator", f"/reports/dossiers/?period={args.period}&indicator=2.1&part=numerator"),
+        (MONITOR, "  same, page 200", f"/reports/dossiers/?period={args.period}&indicator=2.1&part=numerator"
+                                      "&page=200"),
+        (MONITOR, "province resolved late", f"/reports/dossiers/?period={args.period}&column=resolved_late"),
+        (LEADER, "unit received total", f"/reports/dossiers/?unit={UNIT}&period={args.period}&column=received_total"),
     ]
     clients: dict[str, Client] = {}
     for username in (MONITOR, LEADER):

@@ -252,3 +252,41 @@ def test_with_the_database_queue_the_task_row_commits_or_rolls_back_with_the_eve
     event = DossierEvent.objects.get(dossier=d, action="receive")
     assert task.task_path.endswith("notify_applicant") and task.args_kwargs["args"] == [event.pk]
     assert not mail.outbox  # sent by a worker, after the commit, not here
+
+
+@pytest.mark.postgres_only
+def test_the_one_statement_intake_writes_the_same_rows_as_the_orm(desk, monkeypatch):
+    from motcua.core.models import Counter
+    from motcua.dossiers import services
+    from motcua.dossiers.models import DossierComponent
+    from motcua.metrics.models import DossierFact, RollupDay
+
+    counter_a = Counter.objects.create(unit=desk["t"]["a"], number=3, name="Quầy 3")
+
+    def make(one_statement: bool) -> Dossier:
+        monkeypatch.setattr(services, "ONE_STATEMENT_INTAKE", one_statement)
+        return create_dossier(
+            actor=desk["reception"], procedure=desk["proc"], receiving_unit=desk["t"]["a"], channel=Channel.DIRECT,
+            applicant=ApplicantData(name="Nguyễn Văn An", id_number="001203004567", email="an@example.org"),
+            components=[ComponentData(name="Tờ khai", digitized=True, reused=True),
+                        ComponentData(name="Bản sao", form="copy", quantity=2, from_citizen_store=True)],
+            now=at(6, 8), summary="Chứng thực", vneid_verified=True, counter=counter_a)
+
+    def rows(d: Dossier) -> tuple:
+        skip = {"id", "code", "created_at", "updated_at", "recorded_at", "dossier_id", "dossier"}
+        def strip(values):
+            return [{k: v for k, v in row.items() if k not in skip} for row in values]
+        return (strip(Dossier.objects.filter(pk=d.pk).values()),
+                strip(StepExecution.objects.filter(dossier=d).order_by("index").values()),
+                strip(DossierComponent.objects.filter(dossier=d).order_by("order").values()),
+                strip(DossierEvent.objects.filter(dossier=d).values()),
+                strip(DossierFact.objects.filter(dossier=d).values()))
+
+    fast = make(True)
+    assert fast.pk and fast.events.get().seq == 1
+    rollups = list(RollupDay.objects.values_list("received_other", "open_delta"))
+    orm = make(False)
+    assert rows(fast) == rows(orm)
+    assert rows(fast)[1] and len(rows(fast)[2]) == 2 and rows(fast)[3][0]["payload"]["counter"] == counter_a.number
+    assert rollups and [(a * 2, b * 2) for a, b in rollups] == list(
+        RollupDay.objects.values_list("received_other", "open_delta"))
