@@ -151,12 +151,12 @@ def main() -> int:
     spent: list[float] = []
     original = rollups.on_event
 
-    def timed_on_event(dossier, event):
+    def timed_on_event(dossier, event, **kw):
         began = time.perf_counter()
-        original(dossier, event)
+        original(dossier, event, **kw)
         spent.append((time.perf_counter() - began) * 1000)
 
-    def skipped(dossier, event):
+    def skipped(dossier, event, **kw):
         return None
 
     with_upkeep: list[float] = []

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.core.domain.permissions import Action
-from motcua.core.models import Unit
+from motcua.core.models import Unit, User
 from motcua.core.permissions import can
 from motcua.dossiers.models import Dossier, StepExecution
 from motcua.dossiers.selectors import visible_dossiers
@@ -376,37 +376,67 @@ def _late_conditions(period: m.Period, now: datetime) -> tuple[Q, Q]:
     return finished_late, running_overdue
 
 
-def late_steps(unit: Unit, period: m.Period, *, user: AnyUser, now: datetime) -> QuerySet[StepExecution]:
-    """The step executions of `unit`'s subtree that ran late in `period` (see `_late_conditions`)."""
+def _late_parts(unit: Unit, period: m.Period, *, user: AnyUser, now: datetime
+                ) -> tuple[QuerySet[StepExecution], QuerySet[StepExecution]]:
+    """The late steps of `unit`'s subtree in `period` as two querysets, (finished late, running overdue): each
+    has the predicate of one partial index (migration dossiers 0005). Their OR in one query made the database
+    read every step of the units (5.6 M for a commune at 5 M dossiers: 17 s); apart, the finished part reads
+    its index (≈0.5 s for a commune-quarter at 5 M), but the running part is still planned as a scan of every
+    step (the statistics cannot tell that running steps are recent): ≈3 s. A late-step rollup is the fix
+    (benchmarks/RESULTS.md)."""
     selectors._check(user, unit)
     finished_late, running_overdue = _late_conditions(period, now)
     subtree = Unit.objects.filter(path__startswith=unit.path).values("pk")
-    return (StepExecution.objects.alias(late_by=LATE_BY)
-            .filter(unit__in=subtree).filter(finished_late | running_overdue))
+    steps = StepExecution.objects.alias(late_by=LATE_BY).filter(unit__in=subtree)
+    return steps.filter(finished_late), steps.filter(running_overdue)
 
 
 def late_attribution(unit: Unit, period: m.Period, by: LateBy, *, user: AnyUser, now: datetime
-                     ) -> QuerySet[Any]:
-    """Rows of {unit code and name, step name or officer, finished_late, overdue, total}, most late first;
-    grouped in SQL (paginate it)."""
-    finished_late, running_overdue = _late_conditions(period, now)
-    keys = (["unit__code", "unit__name", "name"] if by is LateBy.STEP else
-            ["unit__code", "unit__name", "holder_id", "holder__full_name", "holder__username"])
-    return (late_steps(unit, period, user=user, now=now).values(*keys)
-            .annotate(finished_late=Count("pk", filter=finished_late), overdue=Count("pk", filter=running_overdue),
-                      total=Count("pk"))
-            .order_by("-total", *keys))
+                     ) -> list[dict[str, Any]]:
+    """Rows of {unit code and name, step name or officer, finished_late, overdue, total}, most late first.
+
+    Each part is grouped by the database from its own index; the groups (a few per unit and step, or per
+    officer) are merged here."""
+    finished, running = _late_parts(unit, period, user=user, now=now)
+    keys = ["unit_id", "name"] if by is LateBy.STEP else ["unit_id", "holder_id"]
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for column, part in (("finished_late", finished), ("overdue", running)):
+        for row in part.values(*keys).annotate(n=Count("pk")).order_by():
+            key = tuple(row[k] for k in keys)
+            merged = rows.setdefault(key, {**{k: row[k] for k in keys}, "finished_late": 0, "overdue": 0})
+            merged[column] += row["n"]
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={k[0] for k in rows}).only("code", "name")}
+    holders: dict[int, Any] = {}
+    if by is LateBy.OFFICER:
+        holders = {u.pk: u for u in User.objects.filter(pk__in={k[1] for k in rows if k[1]})
+                   .only("full_name", "username")}
+    out = []
+    for row in rows.values():
+        u = units[row.pop("unit_id")]
+        row.update({"unit__code": u.code, "unit__name": u.name, "total": row["finished_late"] + row["overdue"]})
+        if by is LateBy.OFFICER:
+            holder = holders.get(row["holder_id"])
+            row.update({"holder__full_name": holder.full_name if holder else None,
+                        "holder__username": holder.username if holder else None})
+        out.append(row)
+    order = ["unit__code", "unit__name", "name"] if by is LateBy.STEP else [
+        "unit__code", "unit__name", "holder_id", "holder__full_name", "holder__username"]
+    out.sort(key=lambda r: (-r["total"], *((r[k] is not None, r[k] or "") if k != "holder_id" else
+                                          (r[k] is not None, r[k] or 0) for k in order)))
+    return out
 
 
 def late_key_dossiers(key: LateKey, unit: Unit, period: m.Period, *, user: AnyUser, now: datetime
                       ) -> QuerySet[Dossier]:
     """The dossiers behind one row of the attribution, that the user may see (ordered by receipt)."""
-    steps = late_steps(unit, period, user=user, now=now).filter(unit__code=key.unit_code)
     if key.by is LateBy.STEP:
-        steps = steps.filter(name=key.step)
+        which = Q(unit__code=key.unit_code, name=key.step)
     else:
-        steps = steps.filter(holder_id=key.officer) if key.officer else steps.filter(holder__isnull=True)
-    return (visible_dossiers(user).filter(pk__in=steps.values("dossier_id"))
+        which = Q(unit__code=key.unit_code) & (Q(holder_id=key.officer) if key.officer else Q(holder__isnull=True))
+    finished, running = _late_parts(unit, period, user=user, now=now)
+    ids = (finished.filter(which).order_by().values("dossier_id")
+           .union(running.filter(which).order_by().values("dossier_id")))
+    return (visible_dossiers(user).filter(pk__in=ids)
             .select_related("procedure", "competent_unit").order_by("received_at", "pk"))
 
 

@@ -250,7 +250,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _attribution(p: Params, by: dash.LateBy, request: HttpRequest) -> QuerySet[Any]:
+def _attribution(p: Params, by: dash.LateBy, request: HttpRequest) -> list[dict[str, Any]]:
     assert p.unit is not None and p.period is not None
     return dash.late_attribution(p.unit, p.period.to_date(timezone.localdate()), by, user=request.user,
                                  now=timezone.now())
