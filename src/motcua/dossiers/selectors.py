@@ -66,6 +66,11 @@ class DossierPage:
     next_cursor: str | None
 
 
+LIST_COLUMNS = ("code", "procedure__code", "procedure__name", "current_unit__code", "current_unit__name", "channel",
+                "status", "applicant_name", "received_at", "due_at", "finished_at", "original_due_at", "paused_at",
+                "forced_late")
+
+
 def list_dossiers(user: User | AnonymousUser, f: DossierFilter, *, limit: int = 50, cursor: str | None = None,
                   now: datetime | None = None) -> DossierPage:
     """A page of dossiers ordered by due time (nulls last), then id; keyset pagination on (due_at, id)."""
@@ -97,8 +102,9 @@ def list_dossiers(user: User | AnonymousUser, f: DossierFilter, *, limit: int = 
             qs = qs.filter(due_at__isnull=True, pk__gt=pk)
         else:
             qs = qs.filter(Q(due_at__gt=due) | Q(due_at=due, pk__gt=pk) | Q(due_at__isnull=True))
-    # Rows are judged from their columns (`Dossier.timeliness_at`): the state JSON is not read.
-    qs = qs.select_related("procedure", "current_unit").defer("state").order_by("due_at", "pk")
+    # Only the list's columns (`LIST_COLUMNS`); rows are judged from their columns (`Dossier.timeliness_at`), so
+    # the state JSON is not read. At 5 M dossiers building the full rows was most of a page's 25 ms.
+    qs = qs.select_related("procedure", "current_unit").only(*LIST_COLUMNS).order_by("due_at", "pk")
     rows = list(qs[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
