@@ -14,11 +14,12 @@ Design (defended in `benchmarks/RESULTS.md`, "Metrics"):
   transactions lock them in the same order), the spans their difference, and the fact row is written —
   on PostgreSQL all in ONE prepared statement: one read and one write per event. Events that never change
   what the reports see (`QUIET_ACTIONS`: hand-overs, assignments, approvals, apologies) cost nothing.
-* Loads that bypass the services (the generator's COPY, the JSONL import) call `rebuild_range` /
-  `rebuild_dossiers`, which rebuild the facts from the stored events (`domain.timeline_from_events`) and
-  apply the same differences in bulk. `rebuild_all` recomputes everything from the dossiers and their
-  events (`motcua report rebuild`); `motcua report verify` compares the rollups with a direct
-  recomputation (`motcua.metrics.direct`).
+* Loads that bypass the services: the JSONL import calls `rebuild_dossiers`, which rebuilds the facts from
+  the stored events (`domain.timeline_from_events`) and applies the same differences in bulk; the
+  generator writes fact and span rows beside its dossiers and adds the rollups once (`BulkFacts`, one fact
+  per shared shape); `rebuild_range` rebuilds the facts of an id range that has none. `rebuild_all`
+  recomputes everything from the dossiers and their events (`motcua report rebuild`); `motcua report
+  verify` compares the rollups with a direct recomputation (`motcua.metrics.direct`).
 
 Writers that change a reported dossier column without appending an event (a future national-portal
 sync setting `synced_to_national_portal`, attaching a file to a component) call `refresh(dossier_id)`.
