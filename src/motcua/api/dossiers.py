@@ -278,8 +278,7 @@ def _officer(user: Any) -> dict[str, str] | None:
 
 
 def _timeliness(state: rules.DossierState, now: datetime) -> str | None:
-    t = rules.timeliness_of(state, now)
-    return None if t is None else t.value
+    return _value(rules.timeliness_of(state, now))
 
 
 def _value(t: rules.Timeliness | None) -> str | None:

@@ -263,9 +263,8 @@ def create_dossier(
     if connection.vendor == "postgresql" and ONE_STATEMENT_INTAKE and not any(c.files for c in components):
         # The common intake (no uploads): every row in one statement, one round trip.
         plain = [_component_row(dossier, c, order) for order, c in enumerate(components)]
-        steps = [StepExecution(dossier=dossier, index=step.index, **_step_values(step, units)) for step in state.steps]
         row = _event_row(dossier, event, actor, seq=1)
-        insert_together(dossier, [steps, plain], row)
+        insert_together(dossier, [_step_rows(dossier, state, units), plain], row)
         _after_event(dossier, event, row, new_components=plain)
         return dossier
     dossier.save(force_insert=True)
@@ -587,8 +586,11 @@ def _step_values(step: rules.StepState, units: dict[str, Unit]) -> dict[str, Any
 
 def _insert_steps(dossier: Dossier, state: rules.DossierState, units: dict[str, Unit]) -> None:
     """The step rows of a new dossier, in one statement."""
-    StepExecution.objects.bulk_create(
-        [StepExecution(dossier=dossier, index=step.index, **_step_values(step, units)) for step in state.steps])
+    StepExecution.objects.bulk_create(_step_rows(dossier, state, units))
+
+
+def _step_rows(dossier: Dossier, state: rules.DossierState, units: dict[str, Unit]) -> list[StepExecution]:
+    return [StepExecution(dossier=dossier, index=step.index, **_step_values(step, units)) for step in state.steps]
 
 
 def _sync_steps(dossier: Dossier, state: rules.DossierState, *, units: dict[str, Unit]) -> None:

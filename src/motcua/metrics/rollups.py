@@ -17,9 +17,8 @@ Design (defended in `benchmarks/RESULTS.md`, "Metrics"):
 * Loads that bypass the services: the JSONL import calls `rebuild_dossiers`, which rebuilds the facts from
   the stored events (`domain.timeline_from_events`) and applies the same differences in bulk; the
   generator writes fact and span rows beside its dossiers and adds the rollups once (`BulkFacts`, one fact
-  per shared shape); `rebuild_range` rebuilds the facts of an id range that has none. `rebuild_all`
-  recomputes everything from the dossiers and their events (`motcua report rebuild`); `motcua report
-  verify` compares the rollups with a direct recomputation (`motcua.metrics.direct`).
+  per shared shape). `rebuild_all` recomputes everything from the dossiers and their events (`motcua
+  report rebuild`); `motcua report verify` compares the rollups with a direct recomputation (`motcua.metrics.direct`).
 
 Writers that change a reported dossier column without appending an event (a future national-portal
 sync setting `synced_to_national_portal`, attaching a file to a component) call `refresh(dossier_id)`.
@@ -496,43 +495,24 @@ class RebuildResult:
     seconds: float = 0.0
 
 
-def rebuild_range(first_id: int, last_id: int, *, progress: Progress | None = None) -> RebuildResult:
-    """Rollups for the dossiers with ids in `first_id..last_id` that have no fact yet (a bulk load).
-
-    Facts and spans are inserted in bulk (COPY on PostgreSQL); the rollup deltas are summed in memory and
-    added with one upsert per few hundred rows.
-    """
-    return _bulk(first_id, last_id, replace_all=False, progress=progress)
-
-
 @transaction.atomic
 def rebuild_all(*, progress: Progress | None = None) -> RebuildResult:
     """Throw every rollup away and recompute it from the dossiers and their events (one transaction)."""
-    return _bulk(None, None, replace_all=True, progress=progress)
-
-
-def _bulk(first_id: int | None, last_id: int | None, *, replace_all: bool,
-          progress: Progress | None) -> RebuildResult:
     began = time.monotonic()
     zone = tz()
     result = RebuildResult()
     with transaction.atomic():
-        if replace_all:
-            tables = [model._meta.db_table for model in (MetricSpan, DossierFact, RollupDay, RollupMonth)]
-            if connection.vendor == "postgresql":
-                # Live events wait until the rebuild commits, then add their change to the rebuilt rows.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks on them
-                    cursor.execute(f"TRUNCATE {', '.join(tables)}")
-                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            else:
-                for model in (MetricSpan, DossierFact, RollupDay, RollupMonth):
-                    model.objects.all().delete()
+        tables = [model._meta.db_table for model in (MetricSpan, DossierFact, RollupDay, RollupMonth)]
+        if connection.vendor == "postgresql":
+            # Live events wait until the rebuild commits, then add their change to the rebuilt rows.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks on them
+                cursor.execute(f"TRUNCATE {', '.join(tables)}")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            for model in (MetricSpan, DossierFact, RollupDay, RollupMonth):
+                model.objects.all().delete()
         bounds = Dossier.objects.filter(received_at__isnull=False)
-        if first_id is not None:
-            bounds = bounds.filter(pk__gte=first_id)
-        if last_id is not None:
-            bounds = bounds.filter(pk__lte=last_id)
         low, high = bounds.aggregate(low=Min("pk"), high=Max("pk")).values()
         totals: dict[tuple[int, int, Any], list[int]] = {}
         if low is not None:
@@ -638,7 +618,7 @@ class BulkFacts:
     Each shape's fact is built and analysed once (`add`, from the rows the load writes: the dossier's
     column values, its events and its components); per dossier only its fact and span rows are written
     (`copy_texts` for COPY beside the dossiers, or `create` through the ORM); `finish` adds every shape's
-    contributions times its count to the rollups. The result equals `rebuild_range` over the same
+    contributions times its count to the rollups. The result equals `rebuild_all` over the same
     dossiers (tested), at a fraction of the cost.
     """
 

@@ -118,9 +118,11 @@ def _running(clock: datetime, due: datetime, granularity: Granularity | str) -> 
 
 def _clock(state: DossierState, at: datetime) -> datetime:
     """The instant at which a dossier's clock stands at `at` (stopped at `paused_at` while paused)."""
-    if state.paused_at is not None and state.paused_at <= at:
-        return state.paused_at
-    return at
+    return _clock_at(state.paused_at, at)
+
+
+def _clock_at(paused_at: datetime | None, at: datetime) -> datetime:
+    return paused_at if paused_at is not None and paused_at <= at else at
 
 
 def timeliness_of(state: DossierState, at: datetime,
@@ -147,8 +149,7 @@ def timeliness_from(status: int, original_due_at: datetime | None, finished_at: 
         return Timeliness.LATE if forced_late else compare(finished_at, original_due_at, granularity)
     if forced_late:
         return Timeliness.OVERDUE
-    clock = paused_at if paused_at is not None and paused_at <= at else at
-    return _running(clock, original_due_at, granularity)
+    return _running(_clock_at(paused_at, at), original_due_at, granularity)
 
 
 def promise_timeliness(state: DossierState, at: datetime,
