@@ -16,10 +16,11 @@ from motcua.core.demo import load_demo_province
 from motcua.core.domain.permissions import Role
 from motcua.core.models import Unit
 from motcua.dossiers import importing
+from motcua.dossiers.domain import LateStepKind
 from motcua.dossiers.generate import generate
 from motcua.dossiers.models import Dossier
 from motcua.metrics import domain as m
-from motcua.metrics import rollups, selectors
+from motcua.metrics import latesteps, rollups, selectors
 from motcua.metrics.direct import verify
 from motcua.metrics.models import DossierFact, MetricSpan, RollupDay
 
@@ -117,7 +118,10 @@ def test_events_that_change_nothing_reported_cost_nothing(desk):
     with CaptureQueriesContext(connection) as queries:
         desk.act(d, "hand_over", "2026-04-06 09:00")
         desk.act(d, "approve", "2026-04-06 09:10")
-    assert not [q["sql"] for q in queries.captured_queries if "metrics_" in q["sql"]]
+    metric = [q["sql"] for q in queries.captured_queries if "metrics_" in q["sql"]]
+    # The reports' rollups are untouched; the late-step rollup follows the running step: one statement for the
+    # hand-over (the reception step ends, the processing step starts), none for an approval that moves none.
+    assert len(metric) == 1 and metric[0].startswith("INSERT INTO metrics_latestepday"), metric
     with CaptureQueriesContext(connection) as queries:
         desk.act(d, "request_supplement", "2026-04-06 10:00")
     metric = [q["sql"] for q in queries.captured_queries if "metrics_" in q["sql"]]
@@ -260,3 +264,32 @@ def test_concurrent_intake_keeps_the_rollups_exact(desk):
     assert selectors.ii06a(a, APRIL).total.received_total == 40
     assert selectors.service_index(a, APRIL).indicator("4.5").numerator == 8 * 3
     assert selectors.ii06a_dossiers("received_direct_postal", a, APRIL).count() == 40
+
+
+def test_the_late_step_rollup_follows_every_step_change(desk):
+    """Each event moves the late-step buckets of the steps it changes, in its own transaction: checked against
+    a recomputation from the step rows after every event, and by hand."""
+    zone = rollups.tz()
+    running, late = int(LateStepKind.RUNNING), int(LateStepKind.FINISHED_LATE)
+
+    def kinds() -> dict[int, int]:
+        assert latesteps.compare(zone) == []
+        out: dict[int, int] = {}
+        for key, n in latesteps.stored().items():
+            out[key[1]] = out.get(key[1], 0) + n
+        return out
+
+    d = desk.receive("a", "2026-04-06 08:00")
+    assert kinds() == {running: 1}  # the reception step runs
+    officer = desk.officers["a"]
+    d = desk.act(d, "hand_over", "2026-04-09 08:00", holder=officer)  # days after the reception's due time
+    assert kinds() == {late: 1, running: 1}
+    assert {(k[1], k[4]) for k in latesteps.stored()} == {(late, 0), (running, officer.pk)}
+    d = desk.act(d, "request_supplement", "2026-04-09 08:05", reason="Thiếu giấy tờ")  # clock stopped in time
+    assert kinds() == {late: 1}
+    d = desk.act(d, "supplement", "2026-04-10 08:00", as_applicant=True)  # the clock runs again
+    assert kinds() == {late: 1, running: 1}
+    desk.resolve(Dossier.objects.get(pk=d.pk), "2026-04-10 09:00")
+    assert running not in kinds()
+    latesteps.rebuild(zone)
+    assert latesteps.compare(zone) == []

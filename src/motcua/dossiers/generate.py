@@ -28,6 +28,7 @@ import queue
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
@@ -46,7 +47,9 @@ from motcua.core.pgcopy import copy_cell
 from motcua.dossiers import domain as rules
 from motcua.dossiers.importing import actor_for
 from motcua.dossiers.models import Dossier, DossierCodeSequence, DossierComponent, DossierEvent, StepExecution
+from motcua.metrics import latesteps
 from motcua.metrics.rollups import FACT_COPY, SPAN_COPY, BulkFacts, Shape
+from motcua.metrics.rollups import tz as rollups_tz
 from motcua.workcalendar.domain import WorkCalendar
 from motcua.workcalendar.selectors import calendar_for_unit
 
@@ -328,6 +331,7 @@ class Shifted:
     copy_dossier: str = ""
     copy_steps: list[str] = field(default_factory=list)
     copy_events: list[str] = field(default_factory=list)
+    late_steps: list[Any] = field(default_factory=list)  # buckets of the late-step rollup (`metrics.latesteps`)
 
 
 def _shifted(t: Template, weeks: int, units: dict[str, Unit]) -> Shifted:
@@ -356,7 +360,8 @@ def _shifted(t: Template, weeks: int, units: dict[str, Unit]) -> Shifted:
                "to_status": int(e.to_status), "from_step": e.from_step, "to_step": e.to_step,
                "payload": {**_shift_payload(e.payload, delta), "actor_role": e.actor_role.value},
                "recorded_at": e.at - delta} for i, e in enumerate(t.events, start=1)]
-    return Shifted(timezone.localtime(first).date(), d, steps, events)
+    return Shifted(timezone.localtime(first).date(), d, steps, events,
+                   late_steps=latesteps.keys_of(steps, s.paused_at, rollups_tz()))
 
 
 # COPY text format
@@ -473,6 +478,7 @@ def generate(n: int, seed: int, *, unit_codes: Sequence[str] | None = None, unti
             writer.start()
         done = 0
         facts = BulkFacts()  # the reports' facts and spans, written beside the dossiers
+        late_steps: Counter[Any] = Counter()  # the late-step rollup of the new dossiers, added at the end
         shapes: list[tuple[int, Shape]] = []
         try:
             while done < n and not errors:
@@ -505,6 +511,8 @@ def generate(n: int, seed: int, *, unit_codes: Sequence[str] | None = None, unti
                     if shape is not None:
                         shapes.append((row.id, shape))
                     next_id += 1
+                    if sh.late_steps:
+                        late_steps.update(sh.late_steps)
                     status = sh.dossier["status"]
                     result.statuses[status] = result.statuses.get(status, 0) + 1
                     result.steps += len(sh.steps)
@@ -528,6 +536,7 @@ def generate(n: int, seed: int, *, unit_codes: Sequence[str] | None = None, unti
             raise errors[0]
         _fix_sequences(counters, first_id, next_id - 1, postgres)
         facts.finish()  # the reports' rollups of the new dossiers, same transaction
+        latesteps.add(late_steps)
     result.dossiers = n
     result.seconds = time.monotonic() - began
     return result

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -37,6 +38,8 @@ from motcua.dossiers.models import (
     DossierEvent,
     StepExecution,
 )
+from motcua.metrics import latesteps
+from motcua.metrics.rollups import tz as rollups_tz
 from motcua.workcalendar.domain import WorkCalendar
 from motcua.workcalendar.selectors import calendar_for_unit
 
@@ -575,6 +578,7 @@ def write_dossiers(rows: list[ImportRow], *, progress: Progress = _noop) -> list
     """Pass 2: everything in one transaction, bulk inserts per batch of `BATCH_SIZE` dossiers."""
     units = {u.code: u for u in Unit.objects.all()}
     written: list[Dossier] = []
+    zone = rollups_tz()
     with transaction.atomic():
         _bump_sequences(rows)
         for row in rows:
@@ -604,6 +608,11 @@ def write_dossiers(rows: list[ImportRow], *, progress: Progress = _noop) -> list
                         at=e.at, from_status=None if e.from_status is None else int(e.from_status),
                         to_status=int(e.to_status), from_step=e.from_step, to_step=e.to_step, payload=payload))
             StepExecution.objects.bulk_create(steps, batch_size=BATCH_SIZE * 2)
+            paused = {d.pk: d.paused_at for d in dossiers}
+            late: Counter[Any] = Counter()
+            for step_row in steps:
+                late.update(latesteps.keys_of([step_row], paused[step_row.dossier_id], zone))
+            latesteps.add(late)
             DossierComponent.objects.bulk_create(components, batch_size=BATCH_SIZE * 2)
             DossierEvent.objects.bulk_create(events, batch_size=BATCH_SIZE * 2)
             written.extend(dossiers)

@@ -264,11 +264,12 @@ def create_dossier(
         # The common intake (no uploads): every row in one statement, one round trip.
         plain = [_component_row(dossier, c, order) for order, c in enumerate(components)]
         row = _event_row(dossier, event, actor, seq=1)
-        insert_together(dossier, [_step_rows(dossier, state, units), plain], row)
-        _after_event(dossier, event, row, new_components=plain)
+        steps = _step_rows(dossier, state, units)
+        insert_together(dossier, [steps, plain], row)
+        _after_event(dossier, event, row, new_components=plain, late_steps=_new_late_steps(dossier, steps))
         return dossier
     dossier.save(force_insert=True)
-    _insert_steps(dossier, state, units)
+    late_steps = _insert_steps(dossier, state, units)
     batch = UploadBatch()
     try:
         plain = [_component_row(dossier, c, order) for order, c in enumerate(components) if not c.files]
@@ -281,7 +282,8 @@ def create_dossier(
         raise
     transaction.on_commit(batch.written.clear)
     # Without files every component row is in `plain`: the rollups need not count them again.
-    _append_event(dossier, event, actor, seq=1, new_components=plain if len(plain) == len(components) else None)
+    _append_event(dossier, event, actor, seq=1, new_components=plain if len(plain) == len(components) else None,
+                  late_steps=late_steps)
     return dossier
 
 
@@ -446,6 +448,7 @@ def perform(*, actor: User | None, code: str, action: str, params: ActionParams 
                 details["result_file"] = store_upload(params.result_file, batch=batch).sha256
             except ValidationError as exc:
                 raise DossierError(exc.code or "invalid_file", " ".join(exc.messages), 422) from exc
+        paused_before = dossier.paused_at
         _copy_state(dossier, result.state, calendar)
         units = {u.code: u for u in Unit.objects.filter(code__in={s.unit_ref for s in result.state.steps})}
         step = result.state.step
@@ -453,11 +456,11 @@ def perform(*, actor: User | None, code: str, action: str, params: ActionParams 
             dossier.current_unit = units.get(step.unit_ref, dossier.current_unit)
         dossier.version += 1
         dossier.save()
-        _sync_steps(dossier, result.state, units=units)
+        late_steps = _sync_steps(dossier, result.state, units=units, paused_before=paused_before)
         event = result.event
         if details:
             event = replace(event, payload={**event.payload, **details})
-        _append_event(dossier, event, actor)
+        _append_event(dossier, event, actor, late_steps=late_steps)
     except Exception:
         batch.discard_new()
         raise
@@ -584,18 +587,29 @@ def _step_values(step: rules.StepState, units: dict[str, Unit]) -> dict[str, Any
     }
 
 
-def _insert_steps(dossier: Dossier, state: rules.DossierState, units: dict[str, Unit]) -> None:
-    """The step rows of a new dossier, in one statement."""
-    StepExecution.objects.bulk_create(_step_rows(dossier, state, units))
+def _insert_steps(dossier: Dossier, state: rules.DossierState, units: dict[str, Unit]) -> dict[Any, int]:
+    """The step rows of a new dossier, in one statement; returns their late-step rollup additions."""
+    rows = _step_rows(dossier, state, units)
+    StepExecution.objects.bulk_create(rows)
+    return _new_late_steps(dossier, rows)
 
 
 def _step_rows(dossier: Dossier, state: rules.DossierState, units: dict[str, Unit]) -> list[StepExecution]:
     return [StepExecution(dossier=dossier, index=step.index, **_step_values(step, units)) for step in state.steps]
 
 
-def _sync_steps(dossier: Dossier, state: rules.DossierState, *, units: dict[str, Unit]) -> None:
-    """Keep one StepExecution row per step in step with the state (Mẫu 06 reads them)."""
+def _sync_steps(dossier: Dossier, state: rules.DossierState, *, units: dict[str, Unit],
+                paused_before: datetime | None) -> dict[Any, int]:
+    """Keep one StepExecution row per step in step with the state (Mẫu 06 reads them). Returns what the
+    change does to the late-step rollup (`metrics.latesteps`: the rows' buckets before, with the dossier's
+    `paused_before`, and after), for the event's rollup upkeep."""
+    from motcua.metrics import latesteps
+    from motcua.metrics.rollups import tz
+
+    zone = tz()
     existing = {s.index: s for s in StepExecution.objects.filter(dossier=dossier)}
+    before = latesteps.keys_of(existing.values(), paused_before, zone)
+    after = []
     for step in state.steps:
         row = existing.get(step.index) or StepExecution(dossier=dossier, index=step.index)
         values = _step_values(step, units)
@@ -604,18 +618,30 @@ def _sync_steps(dossier: Dossier, state: rules.DossierState, *, units: dict[str,
             for k, v in values.items():
                 setattr(row, k, v)
             row.save()
+        after.append(row)
+    return latesteps.difference(before, latesteps.keys_of(after, dossier.paused_at, zone))
+
+
+def _new_late_steps(dossier: Dossier, rows: list[StepExecution]) -> dict[Any, int]:
+    """The late-step rollup's additions for the step rows of a dossier just created."""
+    from motcua.metrics import latesteps
+    from motcua.metrics.rollups import tz
+
+    return latesteps.difference([], latesteps.keys_of(rows, dossier.paused_at, tz()))
 
 
 def _append_event(dossier: Dossier, event: rules.TransitionEvent, actor: User | None,
-                  seq: int | None = None, new_components: list[DossierComponent] | None = None) -> DossierEvent:
+                  seq: int | None = None, new_components: list[DossierComponent] | None = None,
+                  late_steps: dict[Any, int] | None = None) -> DossierEvent:
     """Append the event; `seq` is known for a new dossier (1), else the next after the last one.
-    `new_components`: all the components of a dossier created just now (see `metrics.rollups.on_event`)."""
+    `new_components`: all the components of a dossier created just now; `late_steps`: what the event did to
+    the late-step rollup (see `metrics.rollups.on_event`)."""
     if seq is None:
         seq = (DossierEvent.objects.filter(dossier=dossier).order_by("-seq").values_list("seq", flat=True)
                .first() or 0) + 1
     row = _event_row(dossier, event, actor, seq=seq)
     row.save(force_insert=True)
-    _after_event(dossier, event, row, new_components=new_components)
+    _after_event(dossier, event, row, new_components=new_components, late_steps=late_steps)
     return row
 
 
@@ -630,10 +656,10 @@ def _event_row(dossier: Dossier, event: rules.TransitionEvent, actor: User | Non
 
 
 def _after_event(dossier: Dossier, event: rules.TransitionEvent, row: DossierEvent,
-                 new_components: list[DossierComponent] | None) -> None:
+                 new_components: list[DossierComponent] | None, late_steps: dict[Any, int] | None = None) -> None:
     """What every stored event brings along, in its transaction: the reports' rollups, the side effects."""
     from motcua.dossiers.tasks import schedule_event_side_effects
     from motcua.metrics.rollups import on_event as keep_rollups
 
-    keep_rollups(dossier, event, new_components=new_components)
+    keep_rollups(dossier, event, new_components=new_components, late_steps=late_steps)
     schedule_event_side_effects(row)

@@ -25,10 +25,11 @@ from django.utils.translation import gettext_lazy
 from motcua.core.domain.permissions import Action
 from motcua.core.models import Unit, User
 from motcua.core.permissions import can
+from motcua.dossiers import domain as rules
 from motcua.dossiers.models import Dossier, StepExecution
 from motcua.dossiers.selectors import visible_dossiers
 from motcua.metrics import domain as m
-from motcua.metrics import selectors
+from motcua.metrics import latesteps, selectors
 from motcua.metrics.config import index_config
 from motcua.metrics.indicators import GROUP_NAMES
 from motcua.metrics.rollups import tz
@@ -54,7 +55,7 @@ TREND_LENGTH = {"month": 6, "quarter": 4, "year": 3}
 FIRST_YEAR = 2000
 # Steps are timed to the minute (the default granularity): a step is late when it ends in a later minute than
 # its due time, overdue once that minute has passed.
-MINUTE = timedelta(minutes=1)
+MINUTE = rules.LATE_MARGIN  # a step is late from a minute past its due time (`late_step_bucket`)
 LATE_BY = ExpressionWrapper(F("finished_at") - F("due_at"), output_field=DurationField())
 XLSX_MAX_ROWS = 10_000  # rows per sheet of the late-step attribution in the export
 
@@ -395,16 +396,33 @@ def late_attribution(unit: Unit, period: m.Period, by: LateBy, *, user: AnyUser,
                      ) -> list[dict[str, Any]]:
     """Rows of {unit code and name, step name or officer, finished_late, overdue, total}, most late first.
 
-    Each part is grouped by the database from its own index; the groups (a few per unit and step, or per
-    officer) are merged here."""
-    finished, running = _late_parts(unit, period, user=user, now=now)
-    keys = ["unit_id", "name"] if by is LateBy.STEP else ["unit_id", "holder_id"]
+    From the late-step rollup (`metrics.latesteps`), a few rows per unit and day: the steps that finished late
+    on the period's days, and the steps still running that were due before the last local day up to the
+    period's end (or now). Those due on that last day are read from the steps themselves (their index of
+    running steps, one day of them), where the minute decides."""
+    selectors._check(user, unit)
+    zone = tz()
+    subtree = Unit.objects.filter(path__startswith=unit.path).values("pk")
+    keys = ["unit_id", "name"] if by is LateBy.STEP else ["unit_id", "holder"]
+    cut = min(period.end(zone), now)
+    boundary = (cut - MINUTE).astimezone(zone).date()  # the day of the last minute that counts
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for column, part in (("finished_late", finished), ("overdue", running)):
-        for row in part.values(*keys).annotate(n=Count("pk")).order_by():
+
+    def merge(column: str, groups: Any) -> None:
+        for row in groups:
             key = tuple(row[k] for k in keys)
             merged = rows.setdefault(key, {**{k: row[k] for k in keys}, "finished_late": 0, "overdue": 0})
-            merged[column] += row["n"]
+            merged[column] += row["total"]
+
+    merge("finished_late", latesteps.group(subtree, rules.LateStepKind.FINISHED_LATE, first=period.first,
+                                           before=period.end_day, by=keys))
+    merge("overdue", latesteps.group(subtree, rules.LateStepKind.RUNNING, first=None, before=boundary, by=keys))
+    _f, running = _late_parts(unit, period, user=user, now=now)
+    column = "name" if by is LateBy.STEP else "holder_id"
+    last_day = (running.filter(due_at__gte=m.midnight(boundary, zone)).values("unit_id", column)
+                .annotate(total=Count("pk")).order_by())
+    merge("overdue", ({"unit_id": r["unit_id"], keys[1]: r[column] if by is LateBy.STEP else r[column] or 0,
+                       "total": r["total"]} for r in last_day))
     units = {u.pk: u for u in Unit.objects.filter(pk__in={k[0] for k in rows}).only("code", "name")}
     holders: dict[int, Any] = {}
     if by is LateBy.OFFICER:
@@ -415,8 +433,9 @@ def late_attribution(unit: Unit, period: m.Period, by: LateBy, *, user: AnyUser,
         u = units[row.pop("unit_id")]
         row.update({"unit__code": u.code, "unit__name": u.name, "total": row["finished_late"] + row["overdue"]})
         if by is LateBy.OFFICER:
-            holder = holders.get(row["holder_id"])
-            row.update({"holder__full_name": holder.full_name if holder else None,
+            holder_id = row.pop("holder") or None
+            holder = holders.get(holder_id) if holder_id else None
+            row.update({"holder_id": holder_id, "holder__full_name": holder.full_name if holder else None,
                         "holder__username": holder.username if holder else None})
         out.append(row)
     order = ["unit__code", "unit__name", "name"] if by is LateBy.STEP else [

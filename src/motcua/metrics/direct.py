@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from motcua.core.models import Unit
 from motcua.dossiers.models import Dossier, DossierComponent, DossierEvent
 from motcua.metrics import domain as m
+from motcua.metrics import latesteps
 from motcua.metrics.models import MEASURE_COLUMNS, RollupDay, RollupMonth
 from motcua.metrics.rollups import _DOSSIER_VALUES, GRANULARITY, _Row, attributes_of, snapshot_of, tz
 from motcua.metrics.selectors import _COLUMNS, _INDEX, _by_procedure, _subtree, _sums
@@ -113,4 +114,7 @@ def verify(period: m.Period, units: Sequence[Unit]) -> list[Mismatch]:
             b = direct.get(procedure_id, [0] * len(_COLUMNS))
             problems.extend(Mismatch(unit.code, procedure_id, c, x, y)
                             for c, x, y in zip(_COLUMNS, a, b, strict=True) if x != y)
+        # the late-step rollup of the subtree, every day (procedure 0: it is not per procedure)
+        problems.extend(Mismatch(unit.code, 0, f"late_steps {kind} {day} {name} {holder} (unit {unit_id})", x, y)
+                        for (unit_id, kind, day, name, holder), x, y in latesteps.compare(tz(), ids))
     return problems

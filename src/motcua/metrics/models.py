@@ -10,6 +10,8 @@
   that day's 00:00 boundary (`domain.periods`); `RollupMonth`: the same per calendar month. A report
   sums a few of these small rows (months for whole months, days for the rest) instead of scanning
   dossiers.
+* `LateStepDay`: late steps per unit × kind × local day × step name × holder, for the dashboards' late-step
+  attribution.
 """
 
 from __future__ import annotations
@@ -140,6 +142,28 @@ class RollupMonth(_Counters):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.procedure_id}/{self.month:%Y-%m}"
+
+
+class LateStepDay(models.Model):
+    """The late-step attribution of the dashboards, rolled up (`motcua.metrics.latesteps`): how many step rows
+    of `unit` named `name` and held by `holder` (0: nobody) count as `kind` on local `day`
+    (`dossiers.domain.late_step_bucket`): 1, finished late, on the day they finished; 2, still running with
+    the clock going, on the day they are due. A dashboard sums the rows of a period's days (finished late)
+    and of the days before its end (running, then overdue), instead of reading every step."""
+
+    unit = _ref("core.Unit")
+    kind = models.PositiveSmallIntegerField()
+    day = models.DateField()
+    name = models.CharField(max_length=255)
+    holder = models.BigIntegerField(default=0)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "kind", "day", "name", "holder"],
+                                               name="metric_late_step_key")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.kind}/{self.day}/{self.name}/{self.holder}: {self.n}"
 
 
 MEASURE_COLUMNS: tuple[str, ...] = tuple(m.value for m in Measure)

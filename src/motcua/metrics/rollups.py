@@ -30,7 +30,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -44,6 +44,7 @@ from django.db.models.fields.json import KT
 from motcua.core.pgcopy import copy_cell
 from motcua.dossiers.models import Dossier, DossierComponent, DossierEvent
 from motcua.metrics import domain as m
+from motcua.metrics import latesteps
 from motcua.metrics.models import MEASURE_COLUMNS, DossierFact, MetricSpan, RollupDay, RollupMonth
 
 log = logging.getLogger(__name__)
@@ -173,13 +174,18 @@ def _load(dossier_id: int, zone: tzinfo) -> tuple[Fact | None, tuple[int, int, b
     return fact, comps
 
 
-def on_event(dossier: Dossier, event: Any, *, new_components: Sequence[DossierComponent] | None = None) -> None:
+def on_event(dossier: Dossier, event: Any, *, new_components: Sequence[DossierComponent] | None = None,
+             late_steps: Mapping[Any, int] | None = None) -> None:
     """Keep the rollups exact after `event` (a `TransitionEvent`: `.action`, `.at`) left `dossier` as it is now.
 
-    Actions that never change what the reports read (`QUIET_ACTIONS`) cost nothing. `new_components`: the
-    first event of a dossier just created with these components (then there is no stored fact to read).
+    Actions that never change what the reports read (`QUIET_ACTIONS`) cost nothing but their `late_steps`.
+    `new_components`: the first event of a dossier just created with these components (then there is no
+    stored fact to read). `late_steps`: what the event did to the late-step rollup (`metrics.latesteps`),
+    written in the same statement as the rest on PostgreSQL.
     """
     if str(getattr(event.action, "value", event.action)) in QUIET_ACTIONS:
+        if late_steps:
+            latesteps.add(late_steps)
         return
     zone = tz()
     if new_components is not None:
@@ -189,12 +195,12 @@ def on_event(dossier: Dossier, event: Any, *, new_components: Sequence[DossierCo
     else:
         old, comps = _load(dossier.pk, zone)
     timeline = m.extend(old.timeline if old else (), m.segment_of(snapshot_of(dossier), event.at))
-    if not timeline:
-        return  # not received: in no report
-    new = Fact(dossier.pk, dossier.competent_unit_id, dossier.procedure_id, timeline,
-               attributes_of(dossier, comps, timeline))
-    if new != old:
-        apply([(old, new)], zone)
+    new = (Fact(dossier.pk, dossier.competent_unit_id, dossier.procedure_id, timeline,
+                attributes_of(dossier, comps, timeline)) if timeline else None)  # not received: in no report
+    if new is not None and new != old:
+        apply([(old, new)], zone, late_steps=late_steps)
+    elif late_steps:
+        latesteps.add(late_steps)
 
 
 def refresh(dossier_id: int) -> None:
@@ -205,8 +211,10 @@ def refresh(dossier_id: int) -> None:
             rebuild_dossiers([dossier_id])
 
 
-def apply(pairs: Sequence[tuple[Fact | None, Fact]], zone: tzinfo) -> None:
-    """Write the differences between old and new facts: rollup deltas, spans, fact rows."""
+def apply(pairs: Sequence[tuple[Fact | None, Fact]], zone: tzinfo, *, late_steps: Mapping[Any, int] | None = None
+          ) -> None:
+    """Write the differences between old and new facts: rollup deltas, spans, fact rows; and `late_steps`,
+    the late-step rollup's deltas (`metrics.latesteps`)."""
     deltas: dict[tuple[int, int, Any], list[int]] = defaultdict(lambda: [0] * len(_MEASURE_INDEX))
     removed: list[tuple[int, str, datetime]] = []
     added: list[MetricSpan] = []
@@ -229,8 +237,10 @@ def apply(pairs: Sequence[tuple[Fact | None, Fact]], zone: tzinfo) -> None:
     rows = {k: v for k, v in deltas.items() if any(v)}
     facts = [new for _old, new in pairs]
     if connection.vendor == "postgresql" and len(pairs) <= 50:
-        _write_together(rows, removed, added, facts)
+        _write_together(rows, removed, added, facts, late_steps or {})
         return
+    if late_steps:
+        latesteps.add(late_steps)
     upsert_rollups(rows)
     if removed:
         condition = Q()
@@ -277,10 +287,16 @@ def _rollup_upsert_sql(rows: dict[tuple[int, int, Any], list[int]], table: str, 
 
 
 def _write_together(rows: dict[tuple[int, int, Any], list[int]], removed: list[tuple[int, str, datetime]],
-                    added: list[MetricSpan], facts: Sequence[Fact]) -> None:
-    """PostgreSQL: the rollup deltas, the span changes and the facts in ONE statement (one round trip)."""
+                    added: list[MetricSpan], facts: Sequence[Fact], late_steps: Mapping[Any, int]) -> None:
+    """PostgreSQL: the rollup deltas, the span changes, the facts and the late-step deltas in ONE statement
+    (one round trip)."""
     parts: list[str] = []
     params: list[Any] = []
+    late = {k: n for k, n in late_steps.items() if n}
+    if late:
+        sql, p = latesteps.upsert_sql(late)
+        parts.append(f"ls AS ({sql} RETURNING 1)")
+        params.extend(p)
     if rows:
         for name, (table, key), data in zip(("r", "rm"), _TABLES, (rows, _by_month(rows)), strict=True):
             if data:
@@ -492,6 +508,7 @@ class RebuildResult:
     facts: int = 0
     spans: int = 0
     rollup_rows: int = 0
+    late_step_rows: int = 0
     seconds: float = 0.0
 
 
@@ -542,6 +559,7 @@ def rebuild_all(*, progress: Progress | None = None) -> RebuildResult:
         else:
             upsert_rollups(rows)
         result.rollup_rows = len(rows)
+        result.late_step_rows = latesteps.rebuild(zone)
     result.seconds = time.monotonic() - began
     log.info("rollups built for %s dossiers: %s facts, %s spans, %s rollup rows in %.1f s", result.dossiers,
              result.facts, result.spans, result.rollup_rows, result.seconds)

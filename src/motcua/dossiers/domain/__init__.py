@@ -44,9 +44,12 @@ Decisions (the service layer and the tests rely on them):
 """
 
 from .deadlines import (
+    LATE_MARGIN,
+    LateStepKind,
     at_risk,
     at_risk_from,
     compare,
+    late_step_bucket,
     needed_working_time,
     overdue_from,
     promise_timeliness,
@@ -83,6 +86,7 @@ from .transitions import (
 
 __all__ = [
     "FINISHED_STATUSES",
+    "LATE_MARGIN",
     "ONE_WORKING_DAY",
     "PAUSED_STATUSES",
     "TERMINAL_STATUSES",
@@ -95,6 +99,7 @@ __all__ = [
     "DossierState",
     "ErrorCode",
     "Granularity",
+    "LateStepKind",
     "PayloadValue",
     "ReturnChannel",
     "Status",
@@ -111,6 +116,7 @@ __all__ = [
     "at_risk",
     "at_risk_from",
     "compare",
+    "late_step_bucket",
     "needed_working_time",
     "new_dossier",
     "overdue_from",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from enum import IntEnum
 
 from motcua.workcalendar.domain import WorkCalendar
 
@@ -260,3 +261,34 @@ def overdue_from(state: DossierState) -> datetime | None:
     if state.paused_at is not None:
         return state.paused_at if state.due_at < state.paused_at else None
     return state.due_at + timedelta(microseconds=1)
+
+
+class LateStepKind(IntEnum):
+    """How a step row counts in the late-step attribution of the dashboards (`late_step_bucket`)."""
+
+    FINISHED_LATE = 1  # finished at least a minute after its due time: counted on its finish instant
+    RUNNING = 2  # started, not finished, clock going: overdue from a minute past its due instant
+
+
+LATE_MARGIN = timedelta(minutes=1)
+
+
+def late_step_bucket(started_at: datetime | None, due_at: datetime | None, finished_at: datetime | None,
+                     paused_at: datetime | None) -> tuple[LateStepKind, datetime] | None:
+    """Where a step (its stored instants, and its dossier's `paused_at`) counts among late steps, if at all.
+
+    * finished at least a minute after its due time: (FINISHED_LATE, finished_at) — late in the period that
+      holds its finish;
+    * started and not finished: (RUNNING, due_at) — overdue in any period whose end (or now) is at least a
+      minute past its due time; a dossier whose clock stopped (awaiting supplement) before the step's due time
+      plus a minute does not pass it, so such a step counts nowhere;
+    * otherwise (not started, no due time, finished in time): None.
+
+    The same minute as `compare` (minute granularity): `finished_at - due_at >= 1 minute`."""
+    if due_at is None:
+        return None
+    if finished_at is not None:
+        return (LateStepKind.FINISHED_LATE, finished_at) if finished_at - due_at >= LATE_MARGIN else None
+    if started_at is None or (paused_at is not None and paused_at < due_at + LATE_MARGIN):
+        return None
+    return LateStepKind.RUNNING, due_at
