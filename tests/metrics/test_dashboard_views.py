@@ -335,3 +335,39 @@ def test_the_leader_cannot_open_another_units_late_steps(desk: Desk, make_office
     response = client.get("/reports/dossiers/", {"unit": desk.units["b"].code, "period": MONTH, "late": "step",
                                                  "step_unit": desk.units["b"].code, "step": "x"})
     assert response.status_code == 403
+
+
+def test_a_drilldown_pages_by_position_and_caps_its_count(desk: Desk, april: dict[str, Any],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of two: the Next links go through every dossier once, in receipt order, and the Previous links come
+    back the same way; past the cap the count says "more than"; a broken cursor gives the first page and a
+    message."""
+    from motcua.metrics import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    a = desk.units["a"]
+    client = _client(desk.monitor)
+    expected = list(selectors.ii06a_dossiers("received_total", a, APRIL).values_list("code", flat=True))
+    assert len(expected) >= 5
+    url: str | None = f"/reports/dossiers/?unit={a.code}&period={MONTH}&column=received_total"
+    pages: list[list[str]] = []
+    while url:
+        html = client.get(url).content.decode()
+        assert _count(html) == len(expected) and "data-capped" not in html
+        pages.append(re.findall(r'dossiers/([^/"]+)/"', html))
+        found = re.search(r'<a href="([^"]+)" rel="next"', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert [c for page in pages for c in page] == expected and all(len(p) <= 2 for p in pages)
+    back: list[list[str]] = []
+    previous = re.search(r'<a href="([^"]+)" rel="prev"', html)
+    while previous:
+        html = client.get(previous.group(1).replace("&amp;", "&")).content.decode()
+        back.append(re.findall(r'dossiers/([^/"]+)/"', html))
+        previous = re.search(r'<a href="([^"]+)" rel="prev"', html)
+    assert back == pages[-2::-1]
+    monkeypatch.setattr(views, "DRILL_COUNT_CAP", 3)
+    html = client.get(f"/reports/dossiers/?unit={a.code}&period={MONTH}&column=received_total").content.decode()
+    assert 'data-count="3" data-capped="true"' in html and "Hơn 3 hồ sơ" in html
+    broken = client.get(f"/reports/dossiers/?unit={a.code}&period={MONTH}&column=received_total&after=%%%")
+    assert "Trang danh sách này không còn tồn tại" in broken.content.decode()
+    assert re.findall(r'dossiers/([^/"]+)/"', broken.content.decode()) == expected[:2]

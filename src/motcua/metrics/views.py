@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,12 +28,14 @@ from django.views.decorators.http import require_GET
 from motcua.core.domain.permissions import Action
 from motcua.core.models import Unit
 from motcua.core.permissions import has_any
+from motcua.dossiers.worklists import CursorError, Sort, decode_cursor, encode_cursor
 from motcua.metrics import dashboards as dash
 from motcua.metrics import domain as m
 from motcua.metrics import exports, selectors
 from motcua.metrics.indicators import II06A_HEADERS, INDICATOR_NAMES, INDICATOR_PARTS, NO_DATA
 
 PAGE_SIZE = 50
+DRILL_COUNT_CAP = 10_000  # a drill-down counts its dossiers up to here ("more than 10,000")
 LATE_PAGE_SIZE = 20
 
 
@@ -407,22 +409,73 @@ def dossiers(request: HttpRequest) -> HttpResponse:
         "dashboard_url": _url("dashboard", **p.query), "ii06a_url": _url("ii06a", **p.query),
         "days": p.period.to_date(timezone.localdate()) if p.period else None,
     }
-    source = dd.dossiers if dd.dossiers is not None else dd.procedures
-    if source is not None:
-        page = Paginator(source, PAGE_SIZE).get_page(request.GET.get("page"))
+    if dd.dossiers is not None:
+        try:
+            keyset = _keyset_page(dd.dossiers, request.GET.get("after"), request.GET.get("before"))
+        except CursorError:
+            keyset = _keyset_page(dd.dossiers, None, None)
+            context["error"] = _("That page of the list no longer exists: here is its first page.")
+        base = {k: v for k, v in request.GET.items() if k not in ("page", "after", "before")}
+
+        def cursor_url(key: str, cursor: str | None) -> str:
+            return f"{reverse('metrics:dossiers')}?{urlencode({**base, key: cursor})}" if cursor else ""
+
+        context.update(listed=True, count=keyset.count, capped=keyset.capped, rows=_dossier_rows(keyset.rows),
+                       procedures=None, previous_url=cursor_url("before", keyset.previous_cursor),
+                       next_url=cursor_url("after", keyset.next_cursor))
+    elif dd.procedures is not None:
+        page = Paginator(dd.procedures, PAGE_SIZE).get_page(request.GET.get("page"))
         base = {k: v for k, v in request.GET.items() if k != "page"}
 
         def page_url(number: int) -> str:
             return f"{reverse('metrics:dossiers')}?{urlencode({**base, 'page': number})}"
 
-        context.update(page=page, previous_url=page_url(page.previous_page_number()) if page.has_previous() else "",
+        context.update(listed=True, count=page.paginator.count, capped=False, page=page,
+                       procedures=list(page.object_list),
+                       previous_url=page_url(page.previous_page_number()) if page.has_previous() else "",
                        next_url=page_url(page.next_page_number()) if page.has_next() else "")
-        if dd.dossiers is not None:
-            context["rows"] = _dossier_rows(page.object_list)
-            context["procedures"] = None
-        else:
-            context["procedures"] = list(page.object_list)
     return render(request, "metrics/dossiers.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    rows: list[Any]
+    count: int  # exact up to DRILL_COUNT_CAP; `capped`: there are more
+    capped: bool
+    previous_cursor: str | None
+    next_cursor: str | None
+
+
+def _keyset_page(dossiers: QuerySet[Any], after: str | None, before: str | None,
+                 limit: int | None = None) -> KeysetPage:
+    """One page of a drill-down's dossiers in receipt order, by position (received_at, pk) and not by offset,
+    with a count that stops at DRILL_COUNT_CAP: a province's quarter holds hundreds of thousands of dossiers,
+    and neither an exact count nor a deep offset can be read in a moment. The dashboard shows the exact figure.
+    Raises CursorError for a malformed cursor."""
+    limit = limit or PAGE_SIZE
+    sort = Sort.RECEIVED
+    count = dossiers.order_by().values("pk")[: DRILL_COUNT_CAP + 1].count()
+    if after:
+        value, pk = decode_cursor(after, sort)
+        qs = dossiers.filter(Q(received_at__gt=value) | Q(received_at=value, pk__gt=pk)).order_by("received_at", "pk")
+    elif before:
+        value, pk = decode_cursor(before, sort)
+        qs = dossiers.filter(Q(received_at__lt=value) | Q(received_at=value, pk__lt=pk)).order_by("-received_at",
+                                                                                                  "-pk")
+    else:
+        qs = dossiers.order_by("received_at", "pk")
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if before:
+        rows.reverse()
+    first, last = (rows[0], rows[-1]) if rows else (None, None)
+    has_previous = bool(after) or (bool(before) and more)
+    has_next = bool(before) or (not before and more)
+    return KeysetPage(
+        rows, min(count, DRILL_COUNT_CAP), count > DRILL_COUNT_CAP,
+        encode_cursor(sort, first.received_at, first.pk) if has_previous and first else None,
+        encode_cursor(sort, last.received_at, last.pk) if has_next and last else None)
 
 
 def _dossier_rows(dossiers: Any) -> list[dict[str, Any]]:
