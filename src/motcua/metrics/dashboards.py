@@ -17,7 +17,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Trunc
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,7 +57,6 @@ FIRST_YEAR = 2000
 # Steps are timed to the minute (the default granularity): a step is late when it ends in a later minute than
 # its due time, overdue once that minute has passed.
 MINUTE = rules.LATE_MARGIN  # a step is late from a minute past its due time (`late_step_bucket`)
-LATE_BY = ExpressionWrapper(F("finished_at") - F("due_at"), output_field=DurationField())
 XLSX_MAX_ROWS = 10_000  # rows per sheet of the late-step attribution in the export
 
 
@@ -359,21 +359,28 @@ class LateKey:
     officer: int = 0
 
 
+def _late_from() -> Any:
+    """`late_from(due_at)` in SQL: the minute after the due minute (`dossiers.domain.late_from`)."""
+    return ExpressionWrapper(Trunc("due_at", "minute", tzinfo=tz()) + MINUTE, output_field=DateTimeField())
+
+
 def _late_conditions(period: m.Period, now: datetime) -> tuple[Q, Q]:
-    """(finished late in the period, still running and overdue since before the period end — or now, for a
-    period that runs). Each late step counts once per period: when it finished, or while it still runs."""
+    """(finished late in the period, still running and overdue at the period's end — or now, for a period that
+    runs): the rule of `dossiers.domain.late_step_bucket` in SQL. Each late step counts once per period: when
+    it finished, or while it still runs."""
     zone = tz()
     start, end = period.start(zone), period.end(zone)
     cut = min(end, now)
-    # Written as `finished_at - due_at >= 1 minute` (the same test as `finished_at >= due_at + 1 minute`), the
-    # predicate of the partial index of late steps on PostgreSQL (migration dossiers 0005), so that a province
-    # year reads the late steps only, from the index.
-    finished_late = Q(finished_at__gte=start, finished_at__lt=end) & Q(late_by__gte=MINUTE)
-    # a clock stopped (awaiting supplement) before the step's due time does not pass it
+    # `finished_at > due_at` is the predicate of the partial index of steps finished after their due time on
+    # PostgreSQL (migration dossiers 0006); late is from the minute after the due minute.
+    finished_late = (Q(finished_at__gte=start, finished_at__lt=end, finished_at__gt=F("due_at"))
+                     & Q(finished_at__gte=_late_from()))
+    # a clock stopped (awaiting supplement) before the step became late does not pass its due time
     paused_in_time = Exists(Dossier.objects.filter(pk=OuterRef("dossier_id"), paused_at__isnull=False,
-                                                   paused_at__lt=OuterRef("due_at") + MINUTE))
-    running_overdue = Q(finished_at__isnull=True, started_at__isnull=False, due_at__lte=cut - MINUTE) & ~Q(
-        paused_in_time)
+                                                   paused_at__lt=OuterRef("late_from")))
+    # overdue at `cut` ⟺ late_from(due_at) ≤ cut ⟺ due_at < cut truncated to the minute
+    running_overdue = Q(finished_at__isnull=True, started_at__isnull=False,
+                        due_at__lt=rules.truncate(cut, rules.Granularity.MINUTE, cut)) & ~Q(paused_in_time)
     return finished_late, running_overdue
 
 
@@ -388,7 +395,7 @@ def _late_parts(unit: Unit, period: m.Period, *, user: AnyUser, now: datetime
     selectors._check(user, unit)
     finished_late, running_overdue = _late_conditions(period, now)
     subtree = Unit.objects.filter(path__startswith=unit.path).values("pk")
-    steps = StepExecution.objects.alias(late_by=LATE_BY).filter(unit__in=subtree)
+    steps = StepExecution.objects.alias(late_from=_late_from()).filter(unit__in=subtree)
     return steps.filter(finished_late), steps.filter(running_overdue)
 
 
@@ -397,15 +404,15 @@ def late_attribution(unit: Unit, period: m.Period, by: LateBy, *, user: AnyUser,
     """Rows of {unit code and name, step name or officer, finished_late, overdue, total}, most late first.
 
     From the late-step rollup (`metrics.latesteps`), a few rows per unit and day: the steps that finished late
-    on the period's days, and the steps still running that were due before the last local day up to the
-    period's end (or now). Those due on that last day are read from the steps themselves (their index of
-    running steps, one day of them), where the minute decides."""
+    on the period's days, and the steps still running that became overdue on a local day before the day of the
+    period's end (or of now, for a period that runs); those that became overdue on that day are read from the
+    steps themselves (their index of running steps, one day of them), where the minute decides."""
     selectors._check(user, unit)
     zone = tz()
     subtree = Unit.objects.filter(path__startswith=unit.path).values("pk")
     keys = ["unit_id", "name"] if by is LateBy.STEP else ["unit_id", "holder"]
     cut = min(period.end(zone), now)
-    boundary = (cut - MINUTE).astimezone(zone).date()  # the day of the last minute that counts
+    boundary = cut.astimezone(zone).date()  # running steps late from a day before it: overdue at `cut`
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def merge(column: str, groups: Any) -> None:
@@ -419,7 +426,7 @@ def late_attribution(unit: Unit, period: m.Period, by: LateBy, *, user: AnyUser,
     merge("overdue", latesteps.group(subtree, rules.LateStepKind.RUNNING, first=None, before=boundary, by=keys))
     _f, running = _late_parts(unit, period, user=user, now=now)
     column = "name" if by is LateBy.STEP else "holder_id"
-    last_day = (running.filter(due_at__gte=m.midnight(boundary, zone)).values("unit_id", column)
+    last_day = (running.filter(due_at__gte=m.midnight(boundary, zone) - MINUTE).values("unit_id", column)
                 .annotate(total=Count("pk")).order_by())
     merge("overdue", ({"unit_id": r["unit_id"], keys[1]: r[column] if by is LateBy.STEP else r[column] or 0,
                        "total": r["total"]} for r in last_day))

@@ -23,7 +23,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from django.db import connection
-from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import F, Q, Sum
 
 from motcua.dossiers import domain as rules
 from motcua.dossiers.models import StepExecution
@@ -88,16 +88,15 @@ def add(deltas: Mapping[Key, int]) -> None:
             cursor.execute(sql, params)
 
 
-_LATE_BY = ExpressionWrapper(F("finished_at") - F("due_at"), output_field=DurationField())
 _FIELDS = ("unit_id", "name", "holder_id", "started_at", "due_at", "finished_at", "dossier__paused_at")
 
 
 def direct(zone: tzinfo, unit_ids: Collection[int] | None = None) -> dict[Key, int]:
     """Every bucket (of the units `unit_ids`, None: all) recomputed from the step rows: the candidates are
-    picked by the database (finished late, or started and unfinished), the rule applied here
+    picked by the database (finished after their due time, or started and unfinished), the rule applied here
     (`late_step_bucket`, the same as the upkeep's)."""
-    candidates = (StepExecution.objects.alias(late_by=_LATE_BY).filter(due_at__isnull=False)
-                  .filter(Q(late_by__gte=rules.LATE_MARGIN) | Q(finished_at__isnull=True, started_at__isnull=False)))
+    candidates = (StepExecution.objects.filter(due_at__isnull=False)
+                  .filter(Q(finished_at__gt=F("due_at")) | Q(finished_at__isnull=True, started_at__isnull=False)))
     if unit_ids is not None:
         candidates = candidates.filter(unit_id__in=unit_ids)
     candidates = candidates.order_by().values_list(*_FIELDS)

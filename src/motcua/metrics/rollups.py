@@ -367,6 +367,11 @@ def _fact_upsert_sql(facts: Sequence[Fact]) -> tuple[str, list[Any]]:
         row = fact.row()
         row["timeline"] = json.dumps(row["timeline"], separators=(",", ":"))
         params.extend(row[c] for c in _FACT_COLS)
+    if not postgres:
+        # SQLite keeps instants as text: in UTC like the ORM writes them (a raw aware datetime would keep its
+        # +07:00 and compare wrongly as text with the ORM's filters)
+        adapt = connection.ops.adapt_datetimefield_value
+        params = [adapt(v) if isinstance(v, datetime) else v for v in params]
     sql = (f"INSERT INTO {table} ({', '.join(_FACT_COLS)}) VALUES {', '.join([one] * len(facts))} "  # noqa: S608
            f"ON CONFLICT (dossier_id) DO UPDATE SET {updates}")
     return sql, params

@@ -323,7 +323,7 @@ def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
 class Drilldown:
     title: str
     explanation: str
-    dossiers: QuerySet[Any] | None = None
+    dossiers: selectors.Behind | None = None
     procedures: QuerySet[Any] | None = None
     error: str = ""
 
@@ -352,7 +352,7 @@ def _drilldown(request: HttpRequest, p: Params) -> Drilldown:
             return Drilldown(title, explanation,
                              procedures=selectors.indicator_procedures(indicator, part, p.unit, days, user=user))
         return Drilldown(title, explanation,
-                         dossiers=selectors.indicator_dossiers(indicator, part, p.unit, days, user=user))
+                         dossiers=selectors.indicator_behind(indicator, part, p.unit, days, user=user))
     if column:
         if column not in m.II06A_COLUMNS:
             return Drilldown(_("Dossiers"), "", error=_("Choose a figure of the report: this column does not "
@@ -363,18 +363,19 @@ def _drilldown(request: HttpRequest, p: Params) -> Drilldown:
             if not field_text.isascii() or not field_text.isdigit() or len(field_text) > 9:
                 return Drilldown(_("Dossiers"), "", error=_("Choose a field of the report."))
             field_id = int(field_text)
-        qs = selectors.ii06a_dossiers(column, p.unit, days, field_id=field_id, user=user)
+        behind = selectors.ii06a_behind(column, p.unit, days, field_id=field_id, user=user)
         title = str(II06A_HEADERS[column])
         explanation = _("Form II.06a, column “%(column)s”") % {"column": title}
         procedure = g.get("procedure", "")
         if procedure:
             if len(procedure) > 30 or not _control_free(procedure):
                 return Drilldown(_("Dossiers"), "", error=_("Choose a procedure of the dashboard."))
-            qs = qs.filter(procedure__code=procedure)
+            behind = selectors.Behind(behind.dossiers.filter(procedure__code=procedure),
+                                      None if behind.facts is None else behind.facts.filter(procedure__code=procedure))
             explanation += " — " + _("procedure %(code)s") % {"code": procedure}
         if field_id is not None:
             explanation += " — " + _("one field of the report")
-        return Drilldown(title, explanation, dossiers=qs)
+        return Drilldown(title, explanation, dossiers=behind)
     if late_by:
         if late_by not in {b.value for b in dash.LateBy}:
             return Drilldown(_("Dossiers"), "", error=_("Choose a row of the late steps."))
@@ -392,7 +393,8 @@ def _drilldown(request: HttpRequest, p: Params) -> Drilldown:
         else:
             explanation = _("Late steps held by one officer in %(unit)s") % {"unit": unit_code}
         return Drilldown(_("Dossiers with a late step"), explanation,
-                         dossiers=dash.late_key_dossiers(key, p.unit, days, user=user, now=timezone.now()))
+                         dossiers=selectors.Behind(dash.late_key_dossiers(key, p.unit, days, user=user,
+                                                                          now=timezone.now()), None))
     return Drilldown(_("Dossiers"), "", error=_("Choose a figure of the dashboard to see the dossiers behind it."))
 
 
@@ -446,25 +448,32 @@ class KeysetPage:
     next_cursor: str | None
 
 
-def _keyset_page(dossiers: QuerySet[Any], after: str | None, before: str | None,
+def _keyset_page(behind: selectors.Behind, after: str | None, before: str | None,
                  limit: int | None = None) -> KeysetPage:
     """One page of a drill-down's dossiers in receipt order, by position (received_at, pk) and not by offset,
     with a count that stops at DRILL_COUNT_CAP: a province's quarter holds hundreds of thousands of dossiers,
     and neither an exact count nor a deep offset can be read in a moment. The dashboard shows the exact figure.
-    Raises CursorError for a malformed cursor."""
+    When the user may see them all, the count and the page's ids come from the metric facts (narrow rows, in
+    receipt order on their own index), then the page's dossiers by id. Raises CursorError for a malformed
+    cursor."""
     limit = limit or PAGE_SIZE
     sort = Sort.RECEIVED
-    count = dossiers.order_by().values("pk")[: DRILL_COUNT_CAP + 1].count()
+    source: QuerySet[Any] = behind.facts if behind.facts is not None else behind.dossiers
+    count = source.order_by().values("pk")[: DRILL_COUNT_CAP + 1].count()
+    order = ("received_at", "pk")
     if after:
         value, pk = decode_cursor(after, sort)
-        qs = dossiers.filter(Q(received_at__gt=value) | Q(received_at=value, pk__gt=pk)).order_by("received_at", "pk")
+        source = source.filter(Q(received_at__gt=value) | Q(received_at=value, pk__gt=pk))
     elif before:
         value, pk = decode_cursor(before, sort)
-        qs = dossiers.filter(Q(received_at__lt=value) | Q(received_at=value, pk__lt=pk)).order_by("-received_at",
-                                                                                                  "-pk")
+        source = source.filter(Q(received_at__lt=value) | Q(received_at=value, pk__lt=pk))
+        order = ("-received_at", "-pk")
+    if behind.facts is not None:
+        ids = list(source.order_by(*order).values_list("pk", flat=True)[: limit + 1])
+        rows = list(behind.dossiers.model.objects.filter(pk__in=ids).select_related("procedure", "competent_unit")
+                    .order_by(*order))
     else:
-        qs = dossiers.order_by("received_at", "pk")
-    rows = list(qs[: limit + 1])
+        rows = list(source.order_by(*order)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     if before:

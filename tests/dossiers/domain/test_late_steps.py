@@ -15,20 +15,22 @@ from motcua.dossiers.domain import LateStepKind, StepState, Timeliness, late_ste
 DUE = datetime(2026, 5, 4, 3, 0, 30, tzinfo=UTC)  # 10:00:30 in Hà Nội
 START = DUE - timedelta(hours=10)
 S = timedelta(seconds=1)
-M = timedelta(minutes=1)
+
+
+LATE = datetime(2026, 5, 4, 3, 1, tzinfo=UTC)  # late from 10:01:00, the minute after the due minute
 
 
 @pytest.mark.parametrize(
     ("started", "due", "finished", "paused", "expected"),
     [
         (START, DUE, DUE, None, None),  # finished at the due instant: on time
-        (START, DUE, DUE + M - S, None, None),  # 59 s past: the same minute, on time
-        (START, DUE, DUE + M, None, (LateStepKind.FINISHED_LATE, DUE + M)),  # a whole minute past: late
+        (START, DUE, LATE - S, None, None),  # 10:00:59, still the due minute: on time
+        (START, DUE, LATE, None, (LateStepKind.FINISHED_LATE, LATE)),  # 10:01:00 (30 s past due): late
         (START, DUE, DUE + timedelta(days=3), DUE, (LateStepKind.FINISHED_LATE, DUE + timedelta(days=3))),
         (START, DUE, START, None, None),  # early
-        (START, DUE, None, None, (LateStepKind.RUNNING, DUE)),  # running: overdue once a minute past due
-        (START, DUE, None, DUE + M - S, None),  # paused before due + 1 min: never passes its due time
-        (START, DUE, None, DUE + M, (LateStepKind.RUNNING, DUE)),  # paused once already overdue
+        (START, DUE, None, None, (LateStepKind.RUNNING, LATE)),  # running: overdue from 10:01:00
+        (START, DUE, None, LATE - S, None),  # clock stopped within the due minute: never passes its due time
+        (START, DUE, None, LATE, (LateStepKind.RUNNING, LATE)),  # stopped once already overdue
         (None, None, None, None, None),  # not started
         (START, None, None, None, None),  # no due time: never late
         (START, None, DUE, None, None),
@@ -57,12 +59,13 @@ def test_a_finished_step_is_late_exactly_when_its_page_says_late(due: datetime, 
 @given(due=instants, at=offsets, paused=st.none() | offsets)
 def test_a_running_step_counts_overdue_at_a_cut_exactly_when_its_page_says_overdue(
         due: datetime, at: timedelta, paused: timedelta | None) -> None:
-    """The dashboards count a RUNNING bucket as overdue at `cut` when its due time is at least a minute
-    before `cut`; that is the dossier page's verdict at `cut`, with the clock stopped at `paused_at`."""
+    """The dashboards count a RUNNING bucket as overdue at `cut` when its instant (`late_from` the due time) is
+    at or before `cut`; that is the dossier page's verdict at `cut`, with the clock stopped at `paused_at`.
+    (Found by this property: "a minute past due" disagreed with the page for due times with seconds.)"""
     cut = due + at
     paused_at = None if paused is None else min(due + paused, cut)
     step = StepState(0, "Thẩm định", Role.SPECIALIST, "X", timedelta(hours=8), started_at=due - timedelta(hours=8),
                      due_at=due)
     bucket = late_step_bucket(step.started_at, step.due_at, None, paused_at)
-    counted = bucket is not None and bucket[0] is LateStepKind.RUNNING and bucket[1] <= cut - M
+    counted = bucket is not None and bucket[0] is LateStepKind.RUNNING and bucket[1] <= cut
     assert counted == (step_timeliness(step, cut, paused_at=paused_at) is Timeliness.OVERDUE)

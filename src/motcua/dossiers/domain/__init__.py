@@ -49,6 +49,7 @@ from .deadlines import (
     at_risk,
     at_risk_from,
     compare,
+    late_from,
     late_step_bucket,
     needed_working_time,
     overdue_from,
@@ -57,6 +58,7 @@ from .deadlines import (
     step_timeliness,
     timeliness_from,
     timeliness_of,
+    truncate,
 )
 from .errors import ErrorCode, TransitionError
 from .serialize import state_from_json, state_to_json
@@ -116,6 +118,7 @@ __all__ = [
     "at_risk",
     "at_risk_from",
     "compare",
+    "late_from",
     "late_step_bucket",
     "needed_working_time",
     "new_dossier",
@@ -127,4 +130,5 @@ __all__ = [
     "step_timeliness",
     "timeliness_from",
     "timeliness_of",
+    "truncate",
 ]

@@ -266,29 +266,36 @@ def overdue_from(state: DossierState) -> datetime | None:
 class LateStepKind(IntEnum):
     """How a step row counts in the late-step attribution of the dashboards (`late_step_bucket`)."""
 
-    FINISHED_LATE = 1  # finished at least a minute after its due time: counted on its finish instant
-    RUNNING = 2  # started, not finished, clock going: overdue from a minute past its due instant
+    FINISHED_LATE = 1  # finished late: counted at its finish instant
+    RUNNING = 2  # started, not finished, clock going: counted at the instant it becomes overdue
 
 
 LATE_MARGIN = timedelta(minutes=1)
+
+
+def late_from(due_at: datetime) -> datetime:
+    """The first instant at which something due at `due_at` is late: the minute after the due minute (the
+    timeliness of the dossier pages, `compare` at minute granularity: 10:00:30 is late from 10:01:00)."""
+    return truncate(due_at, Granularity.MINUTE, due_at) + LATE_MARGIN
 
 
 def late_step_bucket(started_at: datetime | None, due_at: datetime | None, finished_at: datetime | None,
                      paused_at: datetime | None) -> tuple[LateStepKind, datetime] | None:
     """Where a step (its stored instants, and its dossier's `paused_at`) counts among late steps, if at all.
 
-    * finished at least a minute after its due time: (FINISHED_LATE, finished_at) — late in the period that
+    * finished late (`late_from` its due time or after): (FINISHED_LATE, finished_at) — late in the period that
       holds its finish;
-    * started and not finished: (RUNNING, due_at) — overdue in any period whose end (or now) is at least a
-      minute past its due time; a dossier whose clock stopped (awaiting supplement) before the step's due time
-      plus a minute does not pass it, so such a step counts nowhere;
+    * started and not finished: (RUNNING, late_from(due_at)) — overdue in any period whose end (or now) is at
+      or after that instant; a dossier whose clock stopped (awaiting supplement) before it does not pass its
+      due time, so such a step counts nowhere;
     * otherwise (not started, no due time, finished in time): None.
 
-    The same minute as `compare` (minute granularity): `finished_at - due_at >= 1 minute`."""
+    The same verdicts as `step_timeliness` at minute granularity (tests/dossiers/domain/test_late_steps.py)."""
     if due_at is None:
         return None
+    late = late_from(due_at)
     if finished_at is not None:
-        return (LateStepKind.FINISHED_LATE, finished_at) if finished_at - due_at >= LATE_MARGIN else None
-    if started_at is None or (paused_at is not None and paused_at < due_at + LATE_MARGIN):
+        return (LateStepKind.FINISHED_LATE, finished_at) if finished_at >= late else None
+    if started_at is None or (paused_at is not None and paused_at < late):
         return None
-    return LateStepKind.RUNNING, due_at
+    return LateStepKind.RUNNING, late
