@@ -57,6 +57,18 @@ def main() -> int:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     print(f"machine: {machine()}")
     print(f"database {args.db}: {total:,} dossiers; period {args.period}; {args.runs} runs per page")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from motcua.dossiers.worklists import Sort, encode_cursor
+    from motcua.metrics import domain as m
+    from motcua.metrics.dashboards import ReportPeriod
+
+    today = timezone.localdate()
+    first = ReportPeriod.parse(args.period, today).to_date(today).first
+    mid_cursor = encode_cursor(Sort.RECEIVED, m.midnight(first + timedelta(days=45), timezone.get_current_timezone()),
+                               0)
     cases = [
         (MONITOR, "province dashboard", f"/reports/?period={args.period}"),
         (MONITOR, "province late steps", f"/reports/late/?period={args.period}"),
@@ -64,10 +76,11 @@ def main() -> int:
         (LEADER, "unit dashboard", f"/reports/?unit={UNIT}&period={args.period}"),
         (LEADER, "unit late steps", f"/reports/late/?unit={UNIT}&period={args.period}"),
         (LEADER, "unit II.06a", f"/reports/ii06a/?unit={UNIT}&period={args.period}"),
-        # Drill-downs: the dossiers behind a figure, first page and a far page.
+        # Drill-downs: the dossiers behind a figure, the first page and one from the middle of the quarter (by
+        # position: a cursor at its 46th day, as if the Next link had been followed for weeks).
         (MONITOR, "province 2.1 numerator", f"/reports/dossiers/?period={args.period}&indicator=2.1&part=numerator"),
-        (MONITOR, "  same, page 200", f"/reports/dossiers/?period={args.period}&indicator=2.1&part=numerator"
-                                      "&page=200"),
+        (MONITOR, "  same, mid-quarter", f"/reports/dossiers/?period={args.period}&indicator=2.1&part=numerator"
+                                         f"&after={mid_cursor}"),
         (MONITOR, "province resolved late", f"/reports/dossiers/?period={args.period}&column=resolved_late"),
         (LEADER, "unit received total", f"/reports/dossiers/?unit={UNIT}&period={args.period}&column=received_total"),
     ]

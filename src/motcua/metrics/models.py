@@ -57,8 +57,6 @@ class DossierFact(models.Model):
         indexes = [
             models.Index(fields=["unit", "received_at"], name="metric_fact_received_idx"),
             models.Index(fields=["unit", "finished_at"], name="metric_fact_finished_idx"),
-            # the drill-down lists in receipt order, walked from a position (`metrics.views._keyset_page`)
-            models.Index(fields=["received_at", "dossier"], name="metric_fact_receipt_order_idx"),
         ]
 
     def __str__(self) -> str:

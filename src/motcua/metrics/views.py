@@ -453,9 +453,10 @@ def _keyset_page(behind: selectors.Behind, after: str | None, before: str | None
     """One page of a drill-down's dossiers in receipt order, by position (received_at, pk) and not by offset,
     with a count that stops at DRILL_COUNT_CAP: a province's quarter holds hundreds of thousands of dossiers,
     and neither an exact count nor a deep offset can be read in a moment. The dashboard shows the exact figure.
-    When the user may see them all, the count and the page's ids come from the metric facts (narrow rows, in
-    receipt order on their own index), then the page's dossiers by id. Raises CursorError for a malformed
-    cursor."""
+    When the user may see them all, the count and the page's ids come from the metric facts (narrow rows; for a
+    province the database sorts the few hundred thousand behind a figure in a parallel scan), then the page's
+    dossiers by id. (An index in receipt order made it worse: walked from the oldest receipt, it read years of
+    dossiers that ended before the period; benchmarks/RESULTS.md.) Raises CursorError for a malformed cursor."""
     limit = limit or PAGE_SIZE
     sort = Sort.RECEIVED
     source: QuerySet[Any] = behind.facts if behind.facts is not None else behind.dossiers
