@@ -120,7 +120,8 @@ def test_specialist_leader_clerk_then_return_desk(page: Any, desk: Any, shoot: A
     page.keyboard.press("Enter")
     image = page.get_by_role("img", name="Ảnh quét: Giấy xác nhận")
     image.wait_for()
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 840
+    # decode() waits until the image has loaded (and fails if it cannot): the element is there before its bytes
+    assert image.evaluate("img => img.decode().then(() => img.naturalWidth)") == 840
     shoot(page, "dossier-viewer-image")
 
     panel = open_action(page, "hand_over")

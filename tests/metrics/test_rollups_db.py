@@ -293,3 +293,26 @@ def test_the_late_step_rollup_follows_every_step_change(desk):
     assert running not in kinds()
     latesteps.rebuild(zone)
     assert latesteps.compare(zone) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_late_step_rollup_from_the_stored_steps(desk):
+    """An installation that upgrades to the late-step rollup gets it filled from its steps at once."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    d = desk.receive("a", "2026-04-06 08:00")
+    desk.act(d, "hand_over", "2026-04-09 08:00")  # the reception step finished late, appraisal running
+    desk.receive("b", "2026-04-07 08:00")
+    zone = rollups.tz()
+    kept = latesteps.stored()
+    assert sum(kept.values()) == 3
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("metrics", "0001_metrics_initial")])  # drops the table
+        executor.loader.build_graph()
+        executor.migrate([("metrics", "0002_late_step_day")])
+        assert latesteps.stored() == kept
+        assert latesteps.compare(zone) == []
+    finally:
+        latest = MigrationExecutor(connection)
+        latest.migrate(latest.loader.graph.leaf_nodes())
