@@ -3,28 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from django.db import connection
 from django.db.models import ForeignKey, Model
 from django.db.models.fields import Field
 
+_FIELDS: dict[tuple[type[Model], str], tuple[Field[Any, Any], ...]] = {}
+_LINKS: dict[tuple[type[Model], type[Model]], Field[Any, Any]] = {}
 
-def _fields(model: type[Model], skip: Field[Any, Any] | None = None) -> list[Field[Any, Any]]:
-    return [f for f in model._meta.concrete_fields if not f.primary_key and f is not skip]
+
+def _fields(model: type[Model], skip: Field[Any, Any] | None = None) -> tuple[Field[Any, Any], ...]:
+    key = (model, skip.name if skip is not None else "")
+    found = _FIELDS.get(key)
+    if found is None:
+        found = _FIELDS[key] = tuple(f for f in model._meta.concrete_fields if not f.primary_key and f is not skip)
+    return found
+
+
+@cache
+def _placeholders(fields: tuple[Field[Any, Any], ...]) -> str:
+    """`(%s::type, …)` for a row of `fields` (the types are PostgreSQL's, fixed for the process)."""
+    return "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
 
 
 def _link(model: type[Model], parent: type[Model]) -> Field[Any, Any]:
-    return next(f for f in model._meta.concrete_fields if isinstance(f, ForeignKey) and f.related_model is parent)
+    found = _LINKS.get((model, parent))
+    if found is None:
+        found = _LINKS[(model, parent)] = next(
+            f for f in model._meta.concrete_fields if isinstance(f, ForeignKey) and f.related_model is parent)
+    return found
 
 
-def _row(obj: Model, fields: Sequence[Field[Any, Any]], params: list[Any]) -> str:
+def _row(obj: Model, fields: tuple[Field[Any, Any], ...], params: list[Any]) -> str:
     """The obj's values as typed placeholders, as `save()` would write them (defaults, auto_now_add, JSON)."""
-    cells = []
-    for f in fields:
-        params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
-        cells.append(f"%s::{f.db_type(connection)}")
-    return "(" + ", ".join(cells) + ")"
+    params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+    return _placeholders(fields)
 
 
 def insert_together(parent: Model, children: Sequence[Sequence[Model]], last: Model) -> None:
