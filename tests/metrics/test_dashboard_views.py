@@ -366,7 +366,7 @@ def test_a_drilldown_pages_by_position_and_caps_its_count(desk: Desk, april: dic
         back.append(re.findall(r'dossiers/([^/"]+)/"', html))
         previous = re.search(r'<a href="([^"]+)" rel="prev"', html)
     assert back == pages[-2::-1]
-    monkeypatch.setattr(views, "DRILL_COUNT_CAP", 3)
+    monkeypatch.setattr(selectors, "DRILL_COUNT_CAP", 3)
     html = client.get(f"/reports/dossiers/?unit={a.code}&period={MONTH}&column=received_total").content.decode()
     assert 'data-count="3" data-capped="true"' in html and "Hơn 3 hồ sơ" in html
     broken = client.get(f"/reports/dossiers/?unit={a.code}&period={MONTH}&column=received_total&after=%%%")

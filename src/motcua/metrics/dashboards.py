@@ -17,8 +17,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Trunc
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Trunc
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,8 +55,8 @@ KEY_RATE_NAMES: dict[str, Promise] = {
 TREND_LENGTH = {"month": 6, "quarter": 4, "year": 3}
 FIRST_YEAR = 2000
 # Steps are timed to the minute (the default granularity): a step is late when it ends in a later minute than
-# its due time, overdue once that minute has passed.
-MINUTE = rules.LATE_MARGIN  # a step is late from a minute past its due time (`late_step_bucket`)
+# its due time, overdue once that minute has passed (`dossiers.domain.late_from`).
+MINUTE = rules.LATE_MARGIN
 XLSX_MAX_ROWS = 10_000  # rows per sheet of the late-step attribution in the export
 
 
@@ -407,10 +407,10 @@ def late_attribution(unit: Unit, period: m.Period, by: LateBy, *, user: AnyUser,
     on the period's days, and the steps still running that became overdue on a local day before the day of the
     period's end (or of now, for a period that runs); those that became overdue on that day are read from the
     steps themselves (their index of running steps, one day of them), where the minute decides."""
-    selectors._check(user, unit)
     zone = tz()
     subtree = Unit.objects.filter(path__startswith=unit.path).values("pk")
-    keys = ["unit_id", "name"] if by is LateBy.STEP else ["unit_id", "holder"]
+    keys = ["unit_id", "name"] if by is LateBy.STEP else ["unit_id", "holder_key"]
+    _finished, running = _late_parts(unit, period, user=user, now=now)  # checks the user may see the reports
     cut = min(period.end(zone), now)
     boundary = cut.astimezone(zone).date()  # running steps late from a day before it: overdue at `cut`
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -424,12 +424,11 @@ def late_attribution(unit: Unit, period: m.Period, by: LateBy, *, user: AnyUser,
     merge("finished_late", latesteps.group(subtree, rules.LateStepKind.FINISHED_LATE, first=period.first,
                                            before=period.end_day, by=keys))
     merge("overdue", latesteps.group(subtree, rules.LateStepKind.RUNNING, first=None, before=boundary, by=keys))
-    _f, running = _late_parts(unit, period, user=user, now=now)
-    column = "name" if by is LateBy.STEP else "holder_id"
-    last_day = (running.filter(due_at__gte=m.midnight(boundary, zone) - MINUTE).values("unit_id", column)
-                .annotate(total=Count("pk")).order_by())
-    merge("overdue", ({"unit_id": r["unit_id"], keys[1]: r[column] if by is LateBy.STEP else r[column] or 0,
-                       "total": r["total"]} for r in last_day))
+    # the running steps that became overdue on the boundary day itself, keyed like the rollup (0: nobody)
+    last_day = running.filter(due_at__gte=m.midnight(boundary, zone) - MINUTE)
+    if by is LateBy.OFFICER:
+        last_day = last_day.annotate(holder_key=Coalesce("holder_id", Value(0)))
+    merge("overdue", last_day.values(*keys).annotate(total=Count("pk")).order_by())
     units = {u.pk: u for u in Unit.objects.filter(pk__in={k[0] for k in rows}).only("code", "name")}
     holders: dict[int, Any] = {}
     if by is LateBy.OFFICER:
@@ -440,7 +439,7 @@ def late_attribution(unit: Unit, period: m.Period, by: LateBy, *, user: AnyUser,
         u = units[row.pop("unit_id")]
         row.update({"unit__code": u.code, "unit__name": u.name, "total": row["finished_late"] + row["overdue"]})
         if by is LateBy.OFFICER:
-            holder_id = row.pop("holder") or None
+            holder_id = row.pop("holder_key") or None
             holder = holders.get(holder_id) if holder_id else None
             row.update({"holder_id": holder_id, "holder__full_name": holder.full_name if holder else None,
                         "holder__username": holder.username if holder else None})

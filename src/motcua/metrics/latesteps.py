@@ -1,8 +1,9 @@
 """The late-step rollup (`LateStepDay`): late steps by unit, kind, local day, step name and holder.
 
 Each step row counts in at most one bucket, by `dossiers.domain.late_step_bucket`: finished late (on the day it
-finished) or running with the clock going (on the day it is due; overdue once a period's end, or now, is a
-minute past that). The rows are kept exact from the same places that write step rows, in their transaction:
+finished) or running with the clock going (on the day it becomes overdue, `late_from` its due time: overdue in a
+period whose end, or now, is at or after that instant). The rows are kept exact from the same places that write
+step rows, in their transaction:
 
 * every event (`dossiers.services.perform` and intake): the difference between the step rows' buckets before
   and after, written with the reports' other rollups (`metrics.rollups.on_event`, one statement on
@@ -136,10 +137,11 @@ def compare(zone: tzinfo, unit_ids: Collection[int] | None = None) -> list[tuple
 
 def group(unit_ids: Any, kind: rules.LateStepKind, *, first: date | None, before: date,
           by: Sequence[str]) -> list[dict[str, Any]]:
-    """Sums of the rollup's `n` for the units `unit_ids` (ids or a subquery), `kind`, local days
+    """Sums of the rollup's `n` (as `total`) for the units `unit_ids` (ids or a subquery), `kind`, local days
     `first ≤ day < before` (`first` None: no lower bound), grouped by `by` (`unit_id` and `name` or
-    `holder`)."""
-    qs = LateStepDay.objects.filter(unit_id__in=unit_ids, kind=int(kind), day__lt=before)
+    `holder_key`, the holder's id or 0)."""
+    qs = (LateStepDay.objects.annotate(holder_key=F("holder"))
+          .filter(unit_id__in=unit_ids, kind=int(kind), day__lt=before))
     if first is not None:
         qs = qs.filter(day__gte=first)
     return list(qs.values(*by).annotate(total=Sum("n")).filter(total__gt=0).order_by())

@@ -148,8 +148,8 @@ class LateStepDay(models.Model):
     """The late-step attribution of the dashboards, rolled up (`motcua.metrics.latesteps`): how many step rows
     of `unit` named `name` and held by `holder` (0: nobody) count as `kind` on local `day`
     (`dossiers.domain.late_step_bucket`): 1, finished late, on the day they finished; 2, still running with
-    the clock going, on the day they are due. A dashboard sums the rows of a period's days (finished late)
-    and of the days before its end (running, then overdue), instead of reading every step."""
+    the clock going, on the day they become overdue. A dashboard sums the rows of a period's days (finished
+    late) and of the days before its end (running, by then overdue), instead of reading every step."""
 
     unit = _ref("core.Unit")
     kind = models.PositiveSmallIntegerField()

@@ -32,6 +32,7 @@ from motcua.core.models import Unit
 from motcua.core.permissions import can, units_for
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.selectors import visible_dossiers
+from motcua.dossiers.worklists import Sort, decode_cursor, encode_cursor
 from motcua.metrics import domain as m
 from motcua.metrics.config import index_config
 from motcua.metrics.indicators import (
@@ -551,6 +552,57 @@ def _behind(facts: QuerySet[DossierFact], user: User | AnonymousUser | None, uni
     return Behind(dossiers, facts if implied else None)
 
 
+DRILL_COUNT_CAP = 10_000  # a drill-down counts its dossiers up to here ("more than 10,000")
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    rows: list[Any]
+    count: int  # exact up to DRILL_COUNT_CAP; `capped`: there are more
+    capped: bool
+    previous_cursor: str | None
+    next_cursor: str | None
+
+
+def behind_page(behind: Behind, after: str | None, before: str | None, limit: int) -> KeysetPage:
+    """One page of a drill-down's dossiers in receipt order, by position (received_at, pk) and not by offset,
+    with a count that stops at DRILL_COUNT_CAP: a province's quarter holds hundreds of thousands of dossiers,
+    and neither an exact count nor a deep offset can be read in a moment. The dashboard shows the exact figure.
+    When the user may see them all, the count and the page's ids come from the metric facts (narrow rows; for a
+    province the database sorts the few hundred thousand behind a figure in a parallel scan), then the page's
+    dossiers by id. (An index in receipt order made it worse: walked from the oldest receipt, it read years of
+    dossiers that ended before the period; benchmarks/RESULTS.md.) Raises CursorError for a malformed cursor."""
+    sort = Sort.RECEIVED
+    source: QuerySet[Any] = behind.facts if behind.facts is not None else behind.dossiers
+    count = source.order_by().values("pk")[: DRILL_COUNT_CAP + 1].count()
+    order = ("received_at", "pk")
+    if after:
+        value, pk = decode_cursor(after, sort)
+        source = source.filter(Q(received_at__gt=value) | Q(received_at=value, pk__gt=pk))
+    elif before:
+        value, pk = decode_cursor(before, sort)
+        source = source.filter(Q(received_at__lt=value) | Q(received_at=value, pk__lt=pk))
+        order = ("-received_at", "-pk")
+    if behind.facts is not None:
+        ids = list(source.order_by(*order).values_list("pk", flat=True)[: limit + 1])
+        # by id alone: through `behind.dossiers` the database would evaluate its facts subquery whole
+        rows = list(Dossier.objects.filter(pk__in=ids).select_related("procedure", "competent_unit")
+                    .order_by(*order))
+    else:
+        rows = list(source.order_by(*order)[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if before:
+        rows.reverse()
+    first, last = (rows[0], rows[-1]) if rows else (None, None)
+    has_previous = bool(after) or (bool(before) and more)
+    has_next = bool(before) or (not before and more)
+    return KeysetPage(
+        rows, min(count, DRILL_COUNT_CAP), count > DRILL_COUNT_CAP,
+        encode_cursor(sort, first.received_at, first.pk) if has_previous and first else None,
+        encode_cursor(sort, last.received_at, last.pk) if has_next and last else None)
+
+
 def indicator_behind(code: str, part: Part | str, unit: Unit, period: m.Period, *,
                      user: User | AnonymousUser | None = None) -> Behind:
     """The dossiers behind an indicator's numerator or denominator."""
@@ -593,13 +645,15 @@ def indicator_procedures(code: str, part: Part | str, unit: Unit, period: m.Peri
 
 
 def ii06a_behind(column: str, unit: Unit, period: m.Period, *, field_id: int | None = None,
-                 user: User | AnonymousUser | None = None) -> Behind:
-    """The dossiers behind one cell of Biểu II.06a (a field's row, or the total row)."""
+                 procedure_code: str | None = None, user: User | AnonymousUser | None = None) -> Behind:
+    """The dossiers behind one cell of Biểu II.06a (a field's row, or the total row; or of one procedure)."""
     _check(user, unit)
     s = _scope(unit, period)
     facts = _facts(s).filter(_ii06a_q(column, s))
     if field_id is not None:
         facts = facts.filter(procedure__field_id=field_id)
+    if procedure_code is not None:
+        facts = facts.filter(procedure__code=procedure_code)
     return _behind(facts, user, s.unit_ids)
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,14 +28,13 @@ from django.views.decorators.http import require_GET
 from motcua.core.domain.permissions import Action
 from motcua.core.models import Unit
 from motcua.core.permissions import has_any
-from motcua.dossiers.worklists import CursorError, Sort, decode_cursor, encode_cursor
+from motcua.dossiers.worklists import CursorError
 from motcua.metrics import dashboards as dash
 from motcua.metrics import domain as m
 from motcua.metrics import exports, selectors
 from motcua.metrics.indicators import II06A_HEADERS, INDICATOR_NAMES, INDICATOR_PARTS, NO_DATA
 
 PAGE_SIZE = 50
-DRILL_COUNT_CAP = 10_000  # a drill-down counts its dossiers up to here ("more than 10,000")
 LATE_PAGE_SIZE = 20
 
 
@@ -363,16 +362,15 @@ def _drilldown(request: HttpRequest, p: Params) -> Drilldown:
             if not field_text.isascii() or not field_text.isdigit() or len(field_text) > 9:
                 return Drilldown(_("Dossiers"), "", error=_("Choose a field of the report."))
             field_id = int(field_text)
-        behind = selectors.ii06a_behind(column, p.unit, days, field_id=field_id, user=user)
         title = str(II06A_HEADERS[column])
         explanation = _("Form II.06a, column “%(column)s”") % {"column": title}
         procedure = g.get("procedure", "")
         if procedure:
             if len(procedure) > 30 or not _control_free(procedure):
                 return Drilldown(_("Dossiers"), "", error=_("Choose a procedure of the dashboard."))
-            behind = selectors.Behind(behind.dossiers.filter(procedure__code=procedure),
-                                      None if behind.facts is None else behind.facts.filter(procedure__code=procedure))
             explanation += " — " + _("procedure %(code)s") % {"code": procedure}
+        behind = selectors.ii06a_behind(column, p.unit, days, field_id=field_id, procedure_code=procedure or None,
+                                        user=user)
         if field_id is not None:
             explanation += " — " + _("one field of the report")
         return Drilldown(title, explanation, dossiers=behind)
@@ -413,9 +411,10 @@ def dossiers(request: HttpRequest) -> HttpResponse:
     }
     if dd.dossiers is not None:
         try:
-            keyset = _keyset_page(dd.dossiers, request.GET.get("after"), request.GET.get("before"))
+            keyset = selectors.behind_page(dd.dossiers, request.GET.get("after"), request.GET.get("before"),
+                                           PAGE_SIZE)
         except CursorError:
-            keyset = _keyset_page(dd.dossiers, None, None)
+            keyset = selectors.behind_page(dd.dossiers, None, None, PAGE_SIZE)
             context["error"] = _("That page of the list no longer exists: here is its first page.")
         base = {k: v for k, v in request.GET.items() if k not in ("page", "after", "before")}
 
@@ -437,55 +436,6 @@ def dossiers(request: HttpRequest) -> HttpResponse:
                        previous_url=page_url(page.previous_page_number()) if page.has_previous() else "",
                        next_url=page_url(page.next_page_number()) if page.has_next() else "")
     return render(request, "metrics/dossiers.html", context, status=status)
-
-
-@dataclass(frozen=True)
-class KeysetPage:
-    rows: list[Any]
-    count: int  # exact up to DRILL_COUNT_CAP; `capped`: there are more
-    capped: bool
-    previous_cursor: str | None
-    next_cursor: str | None
-
-
-def _keyset_page(behind: selectors.Behind, after: str | None, before: str | None,
-                 limit: int | None = None) -> KeysetPage:
-    """One page of a drill-down's dossiers in receipt order, by position (received_at, pk) and not by offset,
-    with a count that stops at DRILL_COUNT_CAP: a province's quarter holds hundreds of thousands of dossiers,
-    and neither an exact count nor a deep offset can be read in a moment. The dashboard shows the exact figure.
-    When the user may see them all, the count and the page's ids come from the metric facts (narrow rows; for a
-    province the database sorts the few hundred thousand behind a figure in a parallel scan), then the page's
-    dossiers by id. (An index in receipt order made it worse: walked from the oldest receipt, it read years of
-    dossiers that ended before the period; benchmarks/RESULTS.md.) Raises CursorError for a malformed cursor."""
-    limit = limit or PAGE_SIZE
-    sort = Sort.RECEIVED
-    source: QuerySet[Any] = behind.facts if behind.facts is not None else behind.dossiers
-    count = source.order_by().values("pk")[: DRILL_COUNT_CAP + 1].count()
-    order = ("received_at", "pk")
-    if after:
-        value, pk = decode_cursor(after, sort)
-        source = source.filter(Q(received_at__gt=value) | Q(received_at=value, pk__gt=pk))
-    elif before:
-        value, pk = decode_cursor(before, sort)
-        source = source.filter(Q(received_at__lt=value) | Q(received_at=value, pk__lt=pk))
-        order = ("-received_at", "-pk")
-    if behind.facts is not None:
-        ids = list(source.order_by(*order).values_list("pk", flat=True)[: limit + 1])
-        rows = list(behind.dossiers.model.objects.filter(pk__in=ids).select_related("procedure", "competent_unit")
-                    .order_by(*order))
-    else:
-        rows = list(source.order_by(*order)[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if before:
-        rows.reverse()
-    first, last = (rows[0], rows[-1]) if rows else (None, None)
-    has_previous = bool(after) or (bool(before) and more)
-    has_next = bool(before) or (not before and more)
-    return KeysetPage(
-        rows, min(count, DRILL_COUNT_CAP), count > DRILL_COUNT_CAP,
-        encode_cursor(sort, first.received_at, first.pk) if has_previous and first else None,
-        encode_cursor(sort, last.received_at, last.pk) if has_next and last else None)
 
 
 def _dossier_rows(dossiers: Any) -> list[dict[str, Any]]:
