@@ -255,12 +255,15 @@ def test_with_the_database_queue_the_task_row_commits_or_rolls_back_with_the_eve
 
 
 @pytest.mark.postgres_only
-def test_the_one_statement_intake_writes_the_same_rows_as_the_orm(desk, monkeypatch):
+def test_the_one_statement_intake_writes_the_same_rows_as_the_orm(desk, monkeypatch, settings):
+    from django_tasks_db.models import DBTaskResult
+
     from motcua.core.models import Counter
     from motcua.dossiers import services
     from motcua.dossiers.models import DossierComponent
-    from motcua.metrics.models import DossierFact, RollupDay
+    from motcua.metrics.models import DossierFact, MetricSpan, RollupDay, RollupMonth
 
+    settings.TASKS = DB_TASKS  # the production queue: its task row is written by the one statement too
     counter_a = Counter.objects.create(unit=desk["t"]["a"], number=3, name="Quầy 3")
 
     def make(one_statement: bool) -> Dossier:
@@ -276,17 +279,31 @@ def test_the_one_statement_intake_writes_the_same_rows_as_the_orm(desk, monkeypa
         skip = {"id", "code", "created_at", "updated_at", "recorded_at", "dossier_id", "dossier"}
         def strip(values):
             return [{k: v for k, v in row.items() if k not in skip} for row in values]
+        event = DossierEvent.objects.get(dossier=d)
+        tasks = DBTaskResult.objects.filter(args_kwargs__args=[event.pk]).values()
         return (strip(Dossier.objects.filter(pk=d.pk).values()),
                 strip(StepExecution.objects.filter(dossier=d).order_by("index").values()),
                 strip(DossierComponent.objects.filter(dossier=d).order_by("order").values()),
                 strip(DossierEvent.objects.filter(dossier=d).values()),
-                strip(DossierFact.objects.filter(dossier=d).values()))
+                strip(DossierFact.objects.filter(dossier=d).values()),
+                strip(MetricSpan.objects.filter(dossier=d).order_by("stock", "start").values()),
+                [{k: v for k, v in t.items() if k not in ("id", "enqueued_at", "args_kwargs")} for t in tasks])
+
+    def totals() -> list:
+        sums = ("received_other", "open_delta")
+        return [list(RollupDay.objects.order_by("unit_id", "procedure_id", "day")
+                     .values_list("unit_id", "procedure_id", "day", *sums)),
+                list(RollupMonth.objects.order_by("unit_id", "procedure_id", "month")
+                     .values_list("unit_id", "procedure_id", "month", *sums))]
 
     fast = make(True)
-    assert fast.pk and fast.events.get().seq == 1
-    rollups = list(RollupDay.objects.values_list("received_other", "open_delta"))
+    assert fast.pk and fast.events.get().seq == 1 and fast.code.endswith("-0001")
+    after_one = totals()
     orm = make(False)
+    assert orm.code == fast.code[:-4] + "0002"
     assert rows(fast) == rows(orm)
     assert rows(fast)[1] and len(rows(fast)[2]) == 2 and rows(fast)[3][0]["payload"]["counter"] == counter_a.number
-    assert rollups and [(a * 2, b * 2) for a, b in rollups] == list(
-        RollupDay.objects.values_list("received_other", "open_delta"))
+    assert len(rows(fast)[6]) == 1 and rows(fast)[6][0]["task_path"].endswith("notify_applicant")
+    # The rollups counted each intake once: twice the first one's figures after both.
+    assert after_one[0] and after_one[1]
+    assert [[(*row[:-2], row[-2] * 2, row[-1] * 2) for row in table] for table in after_one] == totals()

@@ -8,10 +8,12 @@ its number back (no gap).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
+from motcua.core.pginsert import Part
 from motcua.dossiers.models import DossierCodeSequence
 
 
@@ -35,3 +37,20 @@ def next_number(unit_id: int, day: date) -> int:
 def next_code(unit_id: int, unit_code: str, at: datetime) -> str:
     day = timezone.localdate(at)
     return format_code(unit_code, day, next_number(unit_id, day))
+
+
+def counter_part(unit_id: int, day: date) -> Part:
+    """PostgreSQL: the counter UPSERT of `next_number` as the first part (`n`) of an intake's one statement
+    (`core.pginsert.insert_together`), so that the number is taken, and its row locked, only for the time the
+    statement itself runs."""
+    table = DossierCodeSequence._meta.db_table
+    return Part("n", f"INSERT INTO {table} (unit_id, day, last) VALUES (%s, %s::date, 1) "  # noqa: S608 - our table
+                     f"ON CONFLICT (unit_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+                [unit_id, day])
+
+
+def code_expression(unit_code: str, day: date) -> tuple[str, list[Any]]:
+    """The SQL that formats `n.last` (see `counter_part`) as `format_code` does: `{unit}-{yyMMdd}-{NNNN}`, at
+    least four digits."""
+    return ("%s || CASE WHEN n.last < 10000 THEN lpad(n.last::text, 4, '0') ELSE n.last::text END",
+            [format_code(unit_code, day, 0)[:-4]])

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -268,7 +268,7 @@ def take_in(*, actor: User, procedure: Procedure, desk: Unit, applicant: service
     if outcome is not Outcome.RECEIVE and not reason.strip():
         raise ValidationError({"reason": _("Say what is missing or why the dossier is refused.")})
     dossier = services.create_dossier(
-        actor=actor, procedure=procedure, receiving_unit=desk, channel=Channel.DIRECT, applicant=applicant,
+        actor=actor, procedure=procedure, receiving_unit=desk, channel=cast(int, Channel.DIRECT), applicant=applicant,
         components=components, summary=summary, now=now, register_only=outcome is not Outcome.RECEIVE,
         fee_total=fee_total if outcome is Outcome.RECEIVE else 0, counter=counter,
     )

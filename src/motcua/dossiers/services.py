@@ -22,9 +22,9 @@ from motcua.catalog.models import Procedure
 from motcua.core.domain.permissions import Action, Role
 from motcua.core.models import Counter, Unit, User
 from motcua.core.permissions import can, roles_at
-from motcua.core.pginsert import insert_together
+from motcua.core.pginsert import Part, insert_together, next_ids, row_part
 from motcua.dossiers import domain as rules
-from motcua.dossiers.codes import next_code
+from motcua.dossiers.codes import code_expression, counter_part, next_code
 from motcua.dossiers.files import UploadBatch, store_upload
 from motcua.dossiers.models import (
     Channel,
@@ -200,7 +200,6 @@ def _validate_applicant(applicant: ApplicantData) -> None:
 ONE_STATEMENT_INTAKE = True
 
 
-@transaction.atomic
 def create_dossier(
     *,
     actor: User | None,
@@ -223,6 +222,9 @@ def create_dossier(
     submission), so that the desk can request a supplement (Mẫu 02) or refuse it (Mẫu 03) at intake.
     `counter`: the counter of the receiving desk where the officer took the dossier in; its number is
     recorded in the first event's payload (`"counter"`), which the desk's ledger (Mẫu 07) per counter reads.
+
+    Everything up to the writes only reads. The writes are one transaction: on PostgreSQL without uploads a
+    single statement (a transaction by itself), else an atomic block of ORM writes.
     """
     if actor is not None and not can(actor, Action.DOSSIER_RECEIVE, receiving_unit):
         raise PermissionDenied(_("You cannot receive dossiers for this unit."))
@@ -243,17 +245,17 @@ def create_dossier(
         raise DossierError(err.code.value, _transition_detail(err)) from err
     state = created.state
     dossier = Dossier(
-        code=next_code(receiving_unit.pk, receiving_unit.code, now), procedure=procedure,
+        procedure=procedure,
         receiving_unit=receiving_unit, competent_unit=competent, current_unit=receiving_unit, channel=channel,
         applicant_kind=applicant.kind, applicant_name=applicant.name.strip(), applicant_id_number=applicant.id_number,
         applicant_phone=applicant.phone, applicant_email=applicant.email, applicant_address=applicant.address,
         summary=summary, vneid_verified=vneid_verified, fee_total=fee_total,
     )
     _copy_state(dossier, state, calendar)
-    # The code comes from the gap-free sequence and the constraints are the database's: checking them here
-    # would only cost queries.
-    dossier.full_clean(exclude=["procedure", "receiving_unit", "competent_unit", "current_unit", "current_holder"],
-                       validate_unique=False, validate_constraints=False)
+    # The code comes from the gap-free sequence (in the write below) and the constraints are the database's:
+    # checking them here would only cost queries.
+    dossier.full_clean(exclude=["code", "procedure", "receiving_unit", "competent_unit", "current_unit",
+                                "current_holder"], validate_unique=False, validate_constraints=False)
     for component in components:
         if not component.name.strip():
             raise ValidationError({"components": _("Every component needs a name.")})
@@ -261,13 +263,48 @@ def create_dossier(
     if counter is not None:
         event = replace(event, payload={**event.payload, "counter": counter.number})
     if connection.vendor == "postgresql" and ONE_STATEMENT_INTAKE and not any(c.files for c in components):
-        # The common intake (no uploads): every row in one statement, one round trip.
-        plain = [_component_row(dossier, c, order) for order, c in enumerate(components)]
-        row = _event_row(dossier, event, actor, seq=1)
-        steps = _step_rows(dossier, state, units)
-        insert_together(dossier, [steps, plain], row)
-        _after_event(dossier, event, row, new_components=plain, late_steps=_new_late_steps(dossier, steps))
+        _create_in_one_statement(dossier, state, event, actor, components, units, now)
         return dossier
+    with transaction.atomic():
+        dossier.code = next_code(receiving_unit.pk, receiving_unit.code, now)
+        _create_with_orm(dossier, state, event, actor, components, units)
+    return dossier
+
+
+def _create_in_one_statement(dossier: Dossier, state: rules.DossierState, event: rules.TransitionEvent,
+                             actor: User | None, components: Sequence[ComponentData], units: dict[str, Unit],
+                             now: datetime) -> None:
+    """The common intake (PostgreSQL, no uploads): the code number, the dossier, its steps, components and
+    first event, the rollups and the notification task row, all in ONE statement. It is a transaction by
+    itself (or part of the caller's), and the hot rows it locks (the day's code counter, the unit's rollup
+    rows) are held only while it runs, not across round trips: intakes at one desk queue on them.
+    """
+    from motcua.dossiers.tasks import announce, outbox_rows, schedule_event_side_effects
+    from motcua.metrics.rollups import on_event as keep_rollups
+
+    # The keys are taken first so that every row, the rollups' facts and the task's argument included, is
+    # known here (a sequence is not transactional: a failed intake leaves a gap in ids, never in codes).
+    dossier.pk, event_pk = next_ids(Dossier, DossierEvent)
+    plain = [_component_row(dossier, c, order) for order, c in enumerate(components)]
+    row = _event_row(dossier, event, actor, seq=1)
+    row.pk = event_pk
+    steps = _step_rows(dossier, state, units)
+    after: list[Part] = []
+    keep_rollups(dossier, event, new_components=plain, late_steps=_new_late_steps(dossier, steps), into=after)
+    row.dossier = dossier
+    tasks = outbox_rows(row)
+    after.extend(row_part(f"t{i}", task) for i, task in enumerate(tasks or ()))
+    day = timezone.localdate(now)
+    insert_together(dossier, [steps, plain], row, before=[counter_part(dossier.receiving_unit_id, day)],
+                    computed={"code": code_expression(dossier.receiving_unit.code, day)}, after=after)
+    if tasks is None:
+        schedule_event_side_effects(row)
+    else:
+        announce(tasks)
+
+
+def _create_with_orm(dossier: Dossier, state: rules.DossierState, event: rules.TransitionEvent,
+                     actor: User | None, components: Sequence[ComponentData], units: dict[str, Unit]) -> None:
     dossier.save(force_insert=True)
     late_steps = _insert_steps(dossier, state, units)
     batch = UploadBatch()
@@ -284,7 +321,6 @@ def create_dossier(
     # Without files every component row is in `plain`: the rollups need not count them again.
     _append_event(dossier, event, actor, seq=1, new_components=plain if len(plain) == len(components) else None,
                   late_steps=late_steps)
-    return dossier
 
 
 def _check_counter(counter: Counter | None, desk: Unit) -> None:

@@ -51,6 +51,37 @@ def _enqueue_with(task: Any, *args: Any) -> None:
         transaction.on_commit(lambda: task.enqueue(*args))
 
 
+def outbox_rows(event: DossierEvent) -> list[Any] | None:
+    """The task rows `schedule_event_side_effects(event)` would write with the database queue, built but not
+    saved, for a caller that writes them in its own statement (the one-statement intake); then call
+    `announce(rows)`. None when the queue is another backend: call `schedule_event_side_effects` instead,
+    after the statement.
+    """
+    if event.action not in NOTIFIED_ACTIONS or not event.dossier.applicant_email:
+        return []
+    backend: Any = notify_applicant.get_backend()
+    if backend.__class__.__name__ != "DatabaseBackend":
+        return None
+    from django_tasks_db.compat import normalize_json
+    from django_tasks_db.models import DBTaskResult
+
+    backend.validate_task(notify_applicant)
+    # As django_tasks_db's DatabaseBackend._task_to_db_task builds it (the tests compare the two rows).
+    return [DBTaskResult(
+        id=backend._get_id(), args_kwargs=normalize_json({"args": [event.pk], "kwargs": {}}),
+        priority=notify_applicant.priority, task_path=notify_applicant.module_path,
+        queue_name=notify_applicant.queue_name, run_after=notify_applicant.run_after, backend_name=backend.alias,
+    )]
+
+
+def announce(rows: list[Any]) -> None:
+    """Send `task_enqueued` for task rows written by `outbox_rows`' caller, as `Task.enqueue` does."""
+    from django_tasks_db.compat import task_enqueued
+
+    for row in rows:
+        task_enqueued.send(notify_applicant.get_backend().__class__, task_result=row.task_result)
+
+
 @task()
 def notify_applicant(event_id: int) -> str:
     """E-mail the applicant about an event (once per event, however often the task runs)."""

@@ -41,7 +41,9 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.fields.json import KT
 
+from motcua.core import pginsert
 from motcua.core.pgcopy import copy_cell
+from motcua.core.pginsert import Part
 from motcua.dossiers.models import Dossier, DossierComponent, DossierEvent
 from motcua.metrics import domain as m
 from motcua.metrics import latesteps
@@ -175,17 +177,17 @@ def _load(dossier_id: int, zone: tzinfo) -> tuple[Fact | None, tuple[int, int, b
 
 
 def on_event(dossier: Dossier, event: Any, *, new_components: Sequence[DossierComponent] | None = None,
-             late_steps: Mapping[Any, int] | None = None) -> None:
+             late_steps: Mapping[Any, int] | None = None, into: list[Part] | None = None) -> None:
     """Keep the rollups exact after `event` (a `TransitionEvent`: `.action`, `.at`) left `dossier` as it is now.
 
     Actions that never change what the reports read (`QUIET_ACTIONS`) cost nothing but their `late_steps`.
     `new_components`: the first event of a dossier just created with these components (then there is no
     stored fact to read). `late_steps`: what the event did to the late-step rollup (`metrics.latesteps`),
-    written in the same statement as the rest on PostgreSQL.
+    written in the same statement as the rest on PostgreSQL. `into` (PostgreSQL): append that statement's
+    parts to this list instead of running them; the caller runs them in its own statement.
     """
     if str(getattr(event.action, "value", event.action)) in QUIET_ACTIONS:
-        if late_steps:
-            latesteps.add(late_steps)
+        _add_late_steps(late_steps, into)
         return
     zone = tz()
     if new_components is not None:
@@ -198,9 +200,21 @@ def on_event(dossier: Dossier, event: Any, *, new_components: Sequence[DossierCo
     new = (Fact(dossier.pk, dossier.competent_unit_id, dossier.procedure_id, timeline,
                 attributes_of(dossier, comps, timeline)) if timeline else None)  # not received: in no report
     if new is not None and new != old:
-        apply([(old, new)], zone, late_steps=late_steps)
-    elif late_steps:
-        latesteps.add(late_steps)
+        apply([(old, new)], zone, late_steps=late_steps, into=into)
+    else:
+        _add_late_steps(late_steps, into)
+
+
+def _add_late_steps(late_steps: Mapping[Any, int] | None, into: list[Part] | None) -> None:
+    late = {k: n for k, n in (late_steps or {}).items() if n}
+    if not late:
+        return
+    if connection.vendor != "postgresql" or len(late) > latesteps.BATCH:
+        latesteps.add(late)
+    elif into is not None:
+        into.extend(_together_parts({}, [], [], [], late))
+    else:
+        _run_parts(_together_parts({}, [], [], [], late))
 
 
 def refresh(dossier_id: int) -> None:
@@ -211,10 +225,10 @@ def refresh(dossier_id: int) -> None:
             rebuild_dossiers([dossier_id])
 
 
-def apply(pairs: Sequence[tuple[Fact | None, Fact]], zone: tzinfo, *, late_steps: Mapping[Any, int] | None = None
-          ) -> None:
+def apply(pairs: Sequence[tuple[Fact | None, Fact]], zone: tzinfo, *, late_steps: Mapping[Any, int] | None = None,
+          into: list[Part] | None = None) -> None:
     """Write the differences between old and new facts: rollup deltas, spans, fact rows; and `late_steps`,
-    the late-step rollup's deltas (`metrics.latesteps`)."""
+    the late-step rollup's deltas (`metrics.latesteps`). `into`: see `on_event`."""
     deltas: dict[tuple[int, int, Any], list[int]] = defaultdict(lambda: [0] * len(_MEASURE_INDEX))
     removed: list[tuple[int, str, datetime]] = []
     added: list[MetricSpan] = []
@@ -237,7 +251,11 @@ def apply(pairs: Sequence[tuple[Fact | None, Fact]], zone: tzinfo, *, late_steps
     rows = {k: v for k, v in deltas.items() if any(v)}
     facts = [new for _old, new in pairs]
     if connection.vendor == "postgresql" and len(pairs) <= 50:
-        _write_together(rows, removed, added, facts, late_steps or {})
+        parts = _together_parts(rows, removed, added, facts, late_steps or {})
+        if into is not None:
+            into.extend(parts)
+        else:
+            _run_parts(parts)
         return
     if late_steps:
         latesteps.add(late_steps)
@@ -286,59 +304,49 @@ def _rollup_upsert_sql(rows: dict[tuple[int, int, Any], list[int]], table: str, 
     return sql, params
 
 
-def _write_together(rows: dict[tuple[int, int, Any], list[int]], removed: list[tuple[int, str, datetime]],
-                    added: list[MetricSpan], facts: Sequence[Fact], late_steps: Mapping[Any, int]) -> None:
-    """PostgreSQL: the rollup deltas, the span changes, the facts and the late-step deltas in ONE statement
-    (one round trip)."""
-    parts: list[str] = []
-    params: list[Any] = []
+def _together_parts(rows: dict[tuple[int, int, Any], list[int]], removed: list[tuple[int, str, datetime]],
+                    added: list[MetricSpan], facts: Sequence[Fact], late_steps: Mapping[Any, int]) -> list[Part]:
+    """PostgreSQL: the rollup deltas, the span changes, the facts and the late-step deltas as the parts of ONE
+    statement (one round trip; named `m_…` to sit beside a caller's own parts)."""
+    parts: list[Part] = []
     late = {k: n for k, n in late_steps.items() if n}
     if late:
         sql, p = latesteps.upsert_sql(late)
-        parts.append(f"ls AS ({sql} RETURNING 1)")
-        params.extend(p)
+        parts.append(Part("m_ls", f"{sql} RETURNING 1", p))
     if rows:
-        for name, (table, key), data in zip(("r", "rm"), _TABLES, (rows, _by_month(rows)), strict=True):
+        for name, (table, key), data in zip(("m_r", "m_rm"), _TABLES, (rows, _by_month(rows)), strict=True):
             if data:
                 sql, p = _rollup_upsert_sql(data, table, key)
-                parts.append(f"{name} AS ({sql} RETURNING 1)")
-                params.extend(p)
+                parts.append(Part(name, f"{sql} RETURNING 1", p))
     spans = MetricSpan._meta.db_table
     if removed:
-        parts.append(f"d AS (DELETE FROM {spans} WHERE (dossier_id, stock, start) IN ("  # noqa: S608
-                     + ", ".join(["(%s, %s, %s)"] * len(removed)) + ") RETURNING 1)")
-        params.extend(v for r in removed for v in r)
+        parts.append(Part("m_d", f"DELETE FROM {spans} WHERE (dossier_id, stock, start) IN ("  # noqa: S608
+                                 + ", ".join(["(%s, %s, %s)"] * len(removed)) + ") RETURNING 1",
+                          [v for r in removed for v in r]))
     if added:
-        parts.append(f'a AS (INSERT INTO {spans} (dossier_id, unit_id, stock, start, "end") VALUES '  # noqa: S608
-                     + ", ".join(["(%s, %s, %s, %s, %s)"] * len(added)) + " RETURNING 1)")
-        params.extend(v for x in added for v in (x.dossier_id, x.unit_id, x.stock, x.start, x.end))
+        parts.append(Part("m_a", f'INSERT INTO {spans} (dossier_id, unit_id, stock, start, "end") VALUES '  # noqa: S608
+                                 + ", ".join(["(%s, %s, %s, %s, %s)"] * len(added)) + " RETURNING 1",
+                          [v for x in added for v in (x.dossier_id, x.unit_id, x.stock, x.start, x.end)]))
     if facts:
         sql, p = _fact_upsert_sql(facts)
-        parts.append(f"f AS ({sql} RETURNING 1)")
-        params.extend(p)
-    if not parts:
-        return
-    _run("WITH " + ", ".join(parts) + " SELECT 1", params)
+        parts.append(Part("m_f", f"{sql} RETURNING 1", p))
+    return parts
+
+
+def _run_parts(parts: Sequence[Part]) -> None:
+    if parts:
+        _run("WITH " + ", ".join(f"{p.name} AS ({p.sql})" for p in parts) + " SELECT 1",
+             [v for p in parts for v in p.params])
 
 
 def _run(sql: str, params: Sequence[Any], *, fetch: bool = False) -> Any:
-    """Run a per-event statement. On PostgreSQL as a prepared statement on a server-side-binding cursor (the
-    per-event read and the few shapes of writes repeat: no planning per event; Django leaves psycopg's
-    automatic preparation off), logged like Django's own queries."""
+    """A per-event statement: prepared on PostgreSQL (`core.pginsert.run`: the per-event read and the few
+    shapes of writes repeat), through Django's cursor elsewhere."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone() if fetch else None
-    import psycopg
-
-    connection.ensure_connection()
-    began = time.monotonic()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        row = cursor.fetchone() if fetch else None
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - began:.3f}"})
-    return row
+    return pginsert.run(sql, params, fetch=fetch)
 
 
 def upsert_rollups(deltas: dict[tuple[int, int, Any], list[int]]) -> None:
