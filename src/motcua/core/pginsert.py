@@ -197,7 +197,8 @@ def run(sql: str, params: Sequence[Any], *, fetch: bool = False) -> Any:
         # no query reaches only lets the statements run here be prepared.
         raw.prepare_threshold = 2**31 - 1
     began = time.monotonic()
-    with psycopg.RawCursor(raw) as cursor:
+    # Errors come out as Django's (IntegrityError, DataError…), as from Django's own cursors.
+    with connection.wrap_database_errors, psycopg.RawCursor(raw) as cursor:
         cursor.execute(native(sql), params, prepare=True)
         row = cursor.fetchone() if fetch else None
     if connection.queries_logged:
