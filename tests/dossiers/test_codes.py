@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
@@ -63,6 +64,12 @@ def test_eight_concurrent_workers_2000_dossiers_no_duplicate_no_gap(province_tre
     seed_demo_catalogue(province=t["province"], centre=t["centre"], departments=[t["dept"]], communes=[t["a"]])
     proc = Procedure.objects.first()
     at = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    _assert_gap_free(_in_eight_workers(lambda: _insert(t["a"], proc, at)))
+    assert Dossier.objects.filter(receiving_unit=t["a"]).count() == 2000
+
+
+def _in_eight_workers(intake: Callable[[], str]) -> list[str]:
+    """The codes of 8 threads × 250 intakes started together, each thread on its own connection."""
     codes: list[str] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
@@ -71,7 +78,7 @@ def test_eight_concurrent_workers_2000_dossiers_no_duplicate_no_gap(province_tre
     def worker() -> None:
         try:
             start.wait()
-            mine = [_insert(t["a"], proc, at) for _ in range(250)]
+            mine = [intake() for _ in range(250)]
             with lock:
                 codes.extend(mine)
         except BaseException as exc:  # pragma: no cover - reported below
@@ -85,11 +92,12 @@ def test_eight_concurrent_workers_2000_dossiers_no_duplicate_no_gap(province_tre
     for th in threads:
         th.join()
     assert not errors, errors
-    assert len(codes) == 2000
-    assert len(set(codes)) == 2000
-    numbers = sorted(int(c.rsplit("-", 1)[1]) for c in codes)
-    assert numbers == list(range(1, 2001))
-    assert Dossier.objects.filter(receiving_unit=t["a"]).count() == 2000
+    return codes
+
+
+def _assert_gap_free(codes: list[str]) -> None:
+    assert len(codes) == len(set(codes)) == 2000
+    assert sorted(int(c.rsplit("-", 1)[1]) for c in codes) == list(range(1, 2001))
 
 
 @pytest.mark.postgres_only
@@ -130,30 +138,7 @@ def test_eight_workers_2000_intakes_through_the_one_statement_no_duplicate_no_ga
     proc = Procedure.objects.get(code="1.001699")
     officer = make_officer("recep_a", t["a"], Role.RECEPTION_OFFICER)
     at = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-    codes: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(8)
-
-    def worker() -> None:
-        try:
-            start.wait()
-            mine = [_intake(officer, t["a"], proc, at) for _ in range(250)]
-            with lock:
-                codes.extend(mine)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert not errors, errors
-    assert len(set(codes)) == len(codes) == 2000
-    assert sorted(int(c.rsplit("-", 1)[1]) for c in codes) == list(range(1, 2001))
+    _assert_gap_free(_in_eight_workers(lambda: _intake(officer, t["a"], proc, at)))
     assert Dossier.objects.filter(receiving_unit=t["a"]).count() == 2000
     # Every intake counted once in the shared rollup rows, under concurrency.
     assert sum(RollupDay.objects.values_list("received_other", flat=True)) == 2000

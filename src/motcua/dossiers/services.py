@@ -291,7 +291,6 @@ def _create_in_one_statement(dossier: Dossier, state: rules.DossierState, event:
     steps = _step_rows(dossier, state, units)
     after: list[Part] = []
     keep_rollups(dossier, event, new_components=plain, late_steps=_new_late_steps(dossier, steps), into=after)
-    row.dossier = dossier
     tasks = outbox_rows(row)
     after.extend(row_part(f"t{i}", task) for i, task in enumerate(tasks or ()))
     day = timezone.localdate(now)
