@@ -49,6 +49,12 @@ def _assignments(user: Any) -> list[tuple[str, str]]:
     return held
 
 
+def remember_roles(user: Any, held: list[tuple[str, str]]) -> None:
+    """Give this request's `user` their (role, unit path) pairs, read elsewhere (with an API token): the
+    permission checks then need no query of their own."""
+    user.__dict__["_motcua_roles"] = held
+
+
 def roles_at(user: User | AnonymousUser, unit: Unit) -> list[Role]:
     """Roles `user` holds at `unit` or above it (a role reaches its subtree), in a stable order."""
     if not user.is_authenticated or not user.is_active:

@@ -125,11 +125,11 @@ def insert_together(parent: Model, children: Sequence[Sequence[Model]], last: Mo
         parts.append(f"{part.name} AS ({part.sql})")
         params.extend(part.params)
     own = _fields(model, with_pk=parent.pk is not None)
-    shown = [q(f.column) for f in own if computed and f.name in computed]
+    shown = [f for f in own if computed and f.name in computed]
     source = f"SELECT {{}} FROM {', '.join(p.name for p in before)}" if before else "VALUES ({})"  # noqa: S608
     parts.append(f"d AS (INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in own)}) "
                  + source.format(_values(parent, own, params, computed))
-                 + f" RETURNING {', '.join([q(model._meta.pk.column), *shown])})")
+                 + f" RETURNING {', '.join(q(c) for c in [model._meta.pk.column, *(f.column for f in shown)])})")
     for i, rows in enumerate(children):
         if not rows:
             continue
@@ -156,7 +156,7 @@ def insert_together(parent: Model, children: Sequence[Sequence[Model]], last: Mo
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
-    for f, value in zip((f for f in own if computed and f.name in computed), values_of_computed, strict=True):
+    for f, value in zip(shown, values_of_computed, strict=True):
         setattr(parent, f.attname, value)
     for rows in children:
         for r in rows:

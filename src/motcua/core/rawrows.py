@@ -3,7 +3,8 @@
 Only for the few queries every API request runs (the token, the receiving unit): there the ORM's query
 compilation cost more than the query itself. Each model's whole row is selected in `concrete_fields`
 order; the values go through the same converters as the ORM's (the backend's, e.g. SQLite's text
-datetimes, then the field's, e.g. JSON), then `Model.from_db`.
+datetimes, then the field's, e.g. JSON), then `Model.from_db`. `execute` runs such a statement (and any
+other that repeats, like the rollups' upkeep): prepared on PostgreSQL, through Django's cursor elsewhere.
 """
 
 from __future__ import annotations
@@ -51,16 +52,28 @@ def build(model: type[M], values: Sequence[Any]) -> M:
     for i, col, chain in _converters(model):
         for convert in chain:
             row[i] = convert(row[i], col, connection)
-    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], row)
+    names = _ATTNAMES.get(model)
+    if names is None:
+        names = _ATTNAMES[model] = [f.attname for f in model._meta.concrete_fields]
+    return model.from_db(connection.alias, names, row)
 
 
-def fetchone(sql: str, params: Sequence[Any]) -> Any:
-    """The first row of `sql`: a prepared statement on PostgreSQL (`core.pginsert.run`: planned once per
-    connection), Django's cursor elsewhere."""
+_ATTNAMES: dict[type[Model], list[str]] = {}
+
+
+def execute(sql: str, params: Sequence[Any], *, fetch: bool = False) -> Any:
+    """Run `sql` (a statement that repeats: the token, an event's rollup upkeep): a prepared statement on
+    PostgreSQL (`core.pginsert.run`: planned once per connection), Django's cursor elsewhere. Returns the first
+    row when `fetch`."""
     if connection.vendor == "postgresql":
         from motcua.core.pginsert import run
 
-        return run(sql, params, fetch=True)
+        return run(sql, params, fetch=fetch)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        return cursor.fetchone() if fetch else None
+
+
+def fetchone(sql: str, params: Sequence[Any]) -> Any:
+    """The first row of `sql` (see `execute`)."""
+    return execute(sql, params, fetch=True)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from motcua.core import rawrows
 from motcua.core.domain.permissions import Action
 from motcua.core.models import ApiToken, RoleAssignment, Unit, User
-from motcua.core.permissions import can, forget
+from motcua.core.permissions import can, forget, remember_roles
 
 TOKEN_PREFIX = "mc_"  # noqa: S105 - a public marker, not a secret
 
@@ -68,8 +68,7 @@ def authenticate(raw: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     apply_scope(token.user, token)
-    # The user's roles came with the token: the permission checks of this request need no query of their own.
-    token.user.__dict__["_motcua_roles"] = token.roles
+    remember_roles(token.user, token.roles)  # read with the token
     return token
 
 

@@ -24,14 +24,15 @@ def format_code(unit_code: str, day: date, number: int) -> str:
 def next_number(unit_id: int, day: date) -> int:
     """Take the next number for (unit, day). Must run inside the intake's transaction."""
     assert connection.in_atomic_block, "dossier numbers are taken inside the intake transaction"
-    table = DossierCodeSequence._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (unit_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608 - table name is ours
-            f"ON CONFLICT (unit_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [unit_id, day],
-        )
+        cursor.execute(_take_number_sql(), [unit_id, day])
         return int(cursor.fetchone()[0])
+
+
+def _take_number_sql() -> str:
+    table = DossierCodeSequence._meta.db_table
+    return (f"INSERT INTO {table} (unit_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608 - table name is ours
+            f"ON CONFLICT (unit_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last")
 
 
 def next_code(unit_id: int, unit_code: str, at: datetime) -> str:
@@ -43,10 +44,7 @@ def counter_part(unit_id: int, day: date) -> Part:
     """PostgreSQL: the counter UPSERT of `next_number` as the first part (`n`) of an intake's one statement
     (`core.pginsert.insert_together`), so that the number is taken, and its row locked, only for the time the
     statement itself runs."""
-    table = DossierCodeSequence._meta.db_table
-    return Part("n", f"INSERT INTO {table} (unit_id, day, last) VALUES (%s, %s::date, 1) "  # noqa: S608 - our table
-                     f"ON CONFLICT (unit_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-                [unit_id, day])
+    return Part("n", _take_number_sql(), [unit_id, day])
 
 
 def code_expression(unit_code: str, day: date) -> tuple[str, list[Any]]:

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from itertools import groupby
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -610,8 +611,8 @@ def write_dossiers(rows: list[ImportRow], *, progress: Progress = _noop) -> list
             StepExecution.objects.bulk_create(steps, batch_size=BATCH_SIZE * 2)
             paused = {d.pk: d.paused_at for d in dossiers}
             late: Counter[Any] = Counter()
-            for step_row in steps:
-                late.update(latesteps.keys_of([step_row], paused[step_row.dossier_id], zone))
+            for dossier_id, rows_of_one in groupby(steps, key=lambda s: s.dossier_id):  # written dossier by dossier
+                late.update(latesteps.keys_of(rows_of_one, paused[dossier_id], zone))
             latesteps.add(late)
             DossierComponent.objects.bulk_create(components, batch_size=BATCH_SIZE * 2)
             DossierEvent.objects.bulk_create(events, batch_size=BATCH_SIZE * 2)

@@ -33,8 +33,16 @@ NOTIFIED_ACTIONS = {
 
 
 def schedule_event_side_effects(event: DossierEvent) -> None:
-    if event.action in NOTIFIED_ACTIONS and event.dossier.applicant_email:
+    if _notifies(event):
         _enqueue_with(notify_applicant, event.pk)
+
+
+def _notifies(event: DossierEvent) -> bool:
+    return event.action in NOTIFIED_ACTIONS and bool(event.dossier.applicant_email)
+
+
+def _database_queue(task: Any) -> bool:
+    return task.get_backend().__class__.__name__ == "DatabaseBackend"
 
 
 def _enqueue_with(task: Any, *args: Any) -> None:
@@ -45,7 +53,7 @@ def _enqueue_with(task: Any, *args: Any) -> None:
     process dies right after the commit, no second commit per request), and workers only see the row after
     the commit. Any other backend (a broker, the immediate backend of the tests) is called after the commit.
     """
-    if task.get_backend().__class__.__name__ == "DatabaseBackend" and transaction.get_connection().in_atomic_block:
+    if _database_queue(task) and transaction.get_connection().in_atomic_block:
         task.enqueue(*args)
     else:
         transaction.on_commit(lambda: task.enqueue(*args))
@@ -57,11 +65,11 @@ def outbox_rows(event: DossierEvent) -> list[Any] | None:
     `announce(rows)`. None when the queue is another backend: call `schedule_event_side_effects` instead,
     after the statement.
     """
-    if event.action not in NOTIFIED_ACTIONS or not event.dossier.applicant_email:
+    if not _notifies(event):
         return []
-    backend: Any = notify_applicant.get_backend()
-    if backend.__class__.__name__ != "DatabaseBackend":
+    if not _database_queue(notify_applicant):
         return None
+    backend: Any = notify_applicant.get_backend()
     from django_tasks_db.compat import normalize_json
     from django_tasks_db.models import DBTaskResult
 

@@ -89,7 +89,7 @@ def add(deltas: Mapping[Key, int]) -> None:
             cursor.execute(sql, params)
 
 
-_FIELDS = ("unit_id", "name", "holder_id", "started_at", "due_at", "finished_at", "dossier__paused_at")
+_FIELDS = (*_ROW_FIELDS, "dossier__paused_at")
 
 
 def direct(zone: tzinfo, unit_ids: Collection[int] | None = None) -> dict[Key, int]:

@@ -41,7 +41,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.fields.json import KT
 
-from motcua.core import pginsert
+from motcua.core import rawrows
 from motcua.core.pgcopy import copy_cell
 from motcua.core.pginsert import Part
 from motcua.dossiers.models import Dossier, DossierComponent, DossierEvent
@@ -166,7 +166,7 @@ def _load(dossier_id: int, zone: tzinfo) -> tuple[Fact | None, tuple[int, int, b
         f"FROM {components} WHERE dossier_id = %s) c "
         f"LEFT JOIN {DossierFact._meta.db_table} f ON f.dossier_id = %s"
     )
-    row = _run(sql, [dossier_id, dossier_id], fetch=True)
+    row = rawrows.fetchone(sql, [dossier_id, dossier_id])
     comps = (int(row[0]), int(row[1]), bool(row[2]), bool(row[3]))
     if row[4] is None:
         return None, comps
@@ -335,18 +335,8 @@ def _together_parts(rows: dict[tuple[int, int, Any], list[int]], removed: list[t
 
 def _run_parts(parts: Sequence[Part]) -> None:
     if parts:
-        _run("WITH " + ", ".join(f"{p.name} AS ({p.sql})" for p in parts) + " SELECT 1",
-             [v for p in parts for v in p.params])
-
-
-def _run(sql: str, params: Sequence[Any], *, fetch: bool = False) -> Any:
-    """A per-event statement: prepared on PostgreSQL (`core.pginsert.run`: the per-event read and the few
-    shapes of writes repeat), through Django's cursor elsewhere."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone() if fetch else None
-    return pginsert.run(sql, params, fetch=fetch)
+        rawrows.execute("WITH " + ", ".join(f"{p.name} AS ({p.sql})" for p in parts) + " SELECT 1",
+                        [v for p in parts for v in p.params])
 
 
 def upsert_rollups(deltas: dict[tuple[int, int, Any], list[int]]) -> None:
